@@ -1,0 +1,182 @@
+/*
+ * config.c - one table of options, read from the environment and argv.
+ *
+ * Every option is a flag (--name) and an environment variable (GREET_NAME)
+ * with the same meaning and the same checks, so there is one place to add
+ * one and --help always lists them all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <greet.h>
+
+#include "config.h"
+#include "routes.h"
+
+enum opt_kind { OPT_NUMBER, OPT_ADDRESS };
+
+struct opt {
+  const char *name;     /* --name; the variable is GREET_ + NAME in upper case */
+  const char *env;
+  const char *metavar;
+  enum opt_kind kind;
+  unsigned long min, max;
+  size_t offset;        /* of the field in struct server_config */
+  const char *help;
+};
+
+#define FIELD(f) offsetof(struct server_config, f)
+
+static const struct opt opts[] = {
+  {"bind", "GREET_BIND", "ADDR", OPT_ADDRESS, 0, 0, FIELD(bind),
+   "IPv4 or IPv6 address to listen on (default 127.0.0.1)"},
+  {"port", "GREET_PORT", "N", OPT_NUMBER, 0, 65535, FIELD(port),
+   "TCP port, 0 for any free one (default 5000; PORT is read too)"},
+  {"threads", "GREET_THREADS", "N", OPT_NUMBER, 1, 256, FIELD(threads),
+   "worker threads (default: the number of CPUs)"},
+  {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, ROUTE_MAX_NAME_LIMIT,
+   FIELD(max_name), "longest decoded name; longer ones get 414 (default 1024)"},
+  {"connection-timeout", "GREET_CONNECTION_TIMEOUT", "SECONDS", OPT_NUMBER, 1, 86400,
+   FIELD(conn_timeout), "close a connection idle this long (default 30)"},
+  {"connection-limit", "GREET_CONNECTION_LIMIT", "N", OPT_NUMBER, 1, 1000000,
+   FIELD(conn_limit), "most simultaneous connections (default 10000)"},
+  {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
+   FIELD(conn_memory), "request buffer per connection (default 16384)"},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static void defaults(struct server_config *cfg)
+{
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+  memset(cfg, 0, sizeof *cfg);
+  strcpy(cfg->bind, "127.0.0.1");
+  cfg->port = 5000;
+  cfg->threads = ncpu > 0 ? (unsigned long)ncpu : 1;
+  if (cfg->threads > 256)
+    cfg->threads = 256;
+  cfg->max_name = 1024;
+  cfg->conn_timeout = 30;
+  cfg->conn_limit = 10000;
+  cfg->conn_memory = 16384;
+}
+
+static void usage(FILE *out, const char *prog)
+{
+  fprintf(out, "Usage: %s [OPTION]...\n"
+               "Serve GET /greet/<name> -> \"Hello, <name>!\" over HTTP.\n\n", prog);
+  for (size_t i = 0; i < NOPTS; i++) {
+    char flag[64];
+    snprintf(flag, sizeof flag, "--%s=%s", opts[i].name, opts[i].metavar);
+    fprintf(out, "  %-28s %s\n  %-28s   env %s\n", flag, opts[i].help, "", opts[i].env);
+  }
+  fprintf(out, "  %-28s %s\n  %-28s %s\n", "-h, --help", "show this help and exit",
+          "-V, --version", "show the version and exit");
+  fprintf(out, "\nFlags win over environment variables.  SIGINT or SIGTERM stop the server.\n");
+}
+
+/* Stores one value, checked; `from` names where it came from for errors. */
+static int set(struct server_config *cfg, const struct opt *o, const char *val,
+               const char *from, FILE *err)
+{
+  char *field = (char *)cfg + o->offset;
+
+  if (o->kind == OPT_ADDRESS) {
+    unsigned char tmp[16];
+    size_t len = strlen(val);
+    char addr[sizeof cfg->bind];
+    if (len >= 2 && val[0] == '[' && val[len - 1] == ']') {
+      val++;
+      len -= 2;
+    }
+    if (len >= sizeof addr)
+      len = sizeof addr - 1;
+    memcpy(addr, val, len);
+    addr[len] = '\0';
+    if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1) {
+      fprintf(err, "greet-server: invalid %s '%s': expected an IPv4 or IPv6 address\n", from, val);
+      return -1;
+    }
+    memcpy(field, addr, len + 1);
+    return 0;
+  }
+
+  char *end;
+  unsigned long v;
+  errno = 0;
+  v = strtoul(val, &end, 10);
+  if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno == ERANGE || v < o->min || v > o->max) {
+    fprintf(err, "greet-server: invalid %s '%s': expected a whole number from %lu to %lu\n",
+            from, val, o->min, o->max);
+    return -1;
+  }
+  *(unsigned long *)(void *)field = v;
+  return 0;
+}
+
+static const struct opt *find(const char *name, size_t len)
+{
+  for (size_t i = 0; i < NOPTS; i++)
+    if (strlen(opts[i].name) == len && memcmp(opts[i].name, name, len) == 0)
+      return &opts[i];
+  return NULL;
+}
+
+enum config_result config_load(struct server_config *cfg, int argc, char **argv,
+                               FILE *out, FILE *err)
+{
+  const char *prog = argc > 0 ? argv[0] : "greet-server";
+  char from[96];
+
+  defaults(cfg);
+  for (size_t i = 0; i < NOPTS; i++) {
+    const char *env = getenv(opts[i].env);
+    const char *name = opts[i].env;
+    if (env == NULL && strcmp(opts[i].name, "port") == 0) {
+      env = getenv("PORT");   /* the platform convention (Heroku, Cloud Run) */
+      name = "PORT";
+    }
+    if (env == NULL)
+      continue;
+    snprintf(from, sizeof from, "environment variable %s", name);
+    if (set(cfg, &opts[i], env, from, err) != 0)
+      return CONFIG_ERROR;
+  }
+
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      usage(out, prog);
+      return CONFIG_EXIT;
+    }
+    if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+      fprintf(out, "greet-server %s (libgreet %s)\n", GREET_VERSION_STRING, greet_version_string());
+      return CONFIG_EXIT;
+    }
+    if (strncmp(arg, "--", 2) != 0) {
+      fprintf(err, "greet-server: unexpected argument '%s' (see --help)\n", arg);
+      return CONFIG_ERROR;
+    }
+    const char *eq = strchr(arg + 2, '=');
+    size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+    const struct opt *o = find(arg + 2, len);
+    if (o == NULL) {
+      fprintf(err, "greet-server: unknown option '%.*s' (see --help)\n", (int)(len + 2), arg);
+      return CONFIG_ERROR;
+    }
+    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (val == NULL) {
+      fprintf(err, "greet-server: option --%s needs a value\n", o->name);
+      return CONFIG_ERROR;
+    }
+    snprintf(from, sizeof from, "value for --%s", o->name);
+    if (set(cfg, o, val, from, err) != 0)
+      return CONFIG_ERROR;
+  }
+  return CONFIG_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * config.h - greet-server's settings: defaults, environment, command line.
+ */
+#ifndef GREET_SERVER_CONFIG_H
+#define GREET_SERVER_CONFIG_H
+
+#include <stdio.h>
+
+struct server_config {
+  char bind[64];              /* IPv4 or IPv6 address to listen on */
+  unsigned long port;         /* 0: any free port, printed at start */
+  unsigned long threads;      /* epoll worker threads; 0 until resolved */
+  unsigned long max_name;     /* longest decoded name (bytes) before 414 */
+  unsigned long conn_timeout; /* idle seconds before a connection is closed */
+  unsigned long conn_limit;   /* simultaneous connections */
+  unsigned long conn_memory;  /* bytes of request buffer per connection */
+};
+
+enum config_result {
+  CONFIG_OK = 0,    /* run the server */
+  CONFIG_EXIT = 1,  /* --help or --version was printed: exit 0 */
+  CONFIG_ERROR = 2  /* a message was printed to err: exit 2 */
+};
+
+/*
+ * Fills cfg from the defaults, then the environment (GREET_<NAME>, and
+ * PORT as a fallback for GREET_PORT), then argv: flags win.  Help and
+ * version text go to out, errors to err.
+ */
+enum config_result config_load(struct server_config *cfg, int argc, char **argv,
+                               FILE *out, FILE *err);
+
+#endif /* GREET_SERVER_CONFIG_H */

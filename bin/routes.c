@@ -1,0 +1,178 @@
+/*
+ * routes.c - GET /greet/<name> and the answers around it.
+ *
+ * The route is matched on the raw path split at '/', and each segment is
+ * percent-decoded exactly once, by libgreet: "%2F" is data inside a name,
+ * "/greet%2FJohn" is one segment and no route, "%2541" greets "%41".
+ * Empty segments are kept, so "//greet/John" and "/greet//John" are 404.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <greet.h>
+
+#include "routes.h"
+
+#define LIT(s) s, sizeof(s) - 1
+
+static const char allow_greet[] = "GET, HEAD, OPTIONS";
+
+static void answer(struct route_response *res, unsigned status,
+                   const char *body, size_t body_len)
+{
+  res->status = status;
+  res->allow = NULL;
+  res->body = body;
+  res->body_len = body_len;
+}
+
+/* 400 with libgreet's one-line description of what is wrong. */
+static void answer_bad(struct route_response *res, char *buf, size_t cap,
+                       greet_status st)
+{
+  int n = snprintf(buf, cap, "Bad Request: %s\n", greet_strerror(st));
+  if (n < 0 || (size_t)n >= cap)
+    answer(res, 400, LIT("Bad Request\n"));
+  else
+    answer(res, 400, buf, (size_t)n);
+}
+
+int route_target_path(const char *target, size_t target_len,
+                      const char **path, size_t *path_len)
+{
+  const char *end = target + target_len;
+  const char *p = target;
+
+  if (target_len == 1 && target[0] == '*') {
+    *path = target;
+    *path_len = 1;
+    return 0;
+  }
+  if (target_len == 0)
+    return -1;
+  if (target[0] != '/') {
+    /* absolute-form: scheme "://" authority [path]; the scheme is
+     * ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 section 3.1) */
+    const char *colon = memchr(target, ':', target_len);
+    if (colon == NULL || colon == target || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
+      return -1;
+    for (const char *q = target; q < colon; q++) {
+      unsigned char c = (unsigned char)*q | 0x20;
+      int alpha = c >= 'a' && c <= 'z';
+      if (!(alpha || (q > target && ((*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'))))
+        return -1;
+    }
+    p = colon + 3;
+    while (p < end && *p != '/' && *p != '?' && *p != '#')
+      p++;
+    if (p == end || *p != '/') {
+      *path = "/";              /* empty path-abempty means "/" */
+      *path_len = 1;
+      return 0;
+    }
+  }
+  const char *stop = p;
+  while (stop < end && *stop != '?' && *stop != '#')
+    stop++;
+  *path = p;
+  *path_len = (size_t)(stop - p);
+  return 0;
+}
+
+/* Checks a segment's escapes without keeping its decoded bytes. */
+static greet_status segment_check(const char *seg, size_t len)
+{
+  size_t ignored;
+  greet_status st = greet_url_decode(seg, len, NULL, 0, &ignored, 0);
+  return st == GREET_E_NOSPACE ? GREET_OK : st;
+}
+
+/* Whether a segment decodes to exactly `want` (which is short). */
+static int segment_is(const char *seg, size_t len, const char *want, size_t want_len)
+{
+  char tmp[16];
+  size_t out = 0;
+  return greet_url_decode(seg, len, tmp, sizeof tmp, &out, 0) == GREET_OK &&
+         out == want_len && memcmp(tmp, want, want_len) == 0;
+}
+
+/*
+ * The name is decoded strictly with every control character rejected,
+ * then formatted, which checks UTF-8.  It gets its own scratch buffer:
+ * libgreet owns the greeting's shape, so bin/ never splices into it.
+ */
+static void greet_name(const struct route_request *req, const char *seg, size_t len,
+                       char *buf, size_t cap, struct route_response *res)
+{
+  char name[ROUTE_MAX_NAME_LIMIT + 1];
+  size_t max = req->max_name < ROUTE_MAX_NAME_LIMIT ? req->max_name : ROUTE_MAX_NAME_LIMIT;
+  size_t name_len = 0, body_len = 0;
+  greet_status st;
+
+  st = greet_url_decode(seg, len, name, max + 1, &name_len, GREET_DECODE_REJECT_CTL);
+  if (st == GREET_OK)
+    st = greet_format(name, name_len, buf, cap, &body_len, 0);
+  if (st == GREET_OK) {
+    answer(res, 200, buf, body_len);
+  } else if (st == GREET_E_NOSPACE) {
+    int n = snprintf(buf, cap, "URI Too Long: the name is longer than %zu bytes\n", max);
+    answer(res, 414, buf, n > 0 && (size_t)n < cap ? (size_t)n : 0);
+  } else {
+    answer_bad(res, buf, cap, st);
+  }
+}
+
+void route_request(const struct route_request *req, char *buf, size_t cap,
+                   struct route_response *res)
+{
+  const char *path, *seg[2] = {NULL, NULL};
+  size_t path_len, seg_len[2] = {0, 0}, nseg = 0;
+  greet_status st;
+
+  if (route_target_path(req->target, req->target_len, &path, &path_len) != 0) {
+    answer(res, 400, LIT("Bad Request: the request target must start with '/'\n"));
+    return;
+  }
+  if (path_len == 0 || path[0] != '/') {
+    answer(res, 404, LIT("Not Found\n"));  /* "*": no resource of ours */
+    return;
+  }
+
+  /* Every segment's escapes are checked, so a malformed escape is 400
+   * wherever it stands; the name's are checked when it is decoded. */
+  const char *p = path + 1, *end = path + path_len;
+  for (;;) {
+    const char *slash = memchr(p, '/', (size_t)(end - p));
+    size_t len = (size_t)((slash ? slash : end) - p);
+    if (nseg < 2) {
+      seg[nseg] = p;
+      seg_len[nseg] = len;
+    }
+    if (nseg != 1 && (st = segment_check(p, len)) != GREET_OK) {
+      answer_bad(res, buf, cap, st);
+      return;
+    }
+    nseg++;
+    if (slash == NULL)
+      break;
+    p = slash + 1;
+  }
+
+  if (nseg != 2 || seg_len[1] == 0 || !segment_is(seg[0], seg_len[0], LIT("greet"))) {
+    if (nseg >= 2 && (st = segment_check(seg[1], seg_len[1])) != GREET_OK)
+      answer_bad(res, buf, cap, st);
+    else
+      answer(res, 404, LIT("Not Found\n"));
+    return;
+  }
+
+  if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
+    greet_name(req, seg[1], seg_len[1], buf, cap, res);
+    return;
+  }
+  if (strcmp(req->method, "OPTIONS") == 0)
+    answer(res, 200, "", 0);
+  else
+    answer(res, 405, LIT("Method Not Allowed: use GET, HEAD or OPTIONS\n"));
+  res->allow = allow_greet;
+}

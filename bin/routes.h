@@ -1,0 +1,48 @@
+/*
+ * routes.h - greet-server's routing: a pure function from a request line to
+ * a response.  No libmicrohttpd types, no sockets, no globals: tested as
+ * is by tests/test_routes.c.
+ */
+#ifndef GREET_SERVER_ROUTES_H
+#define GREET_SERVER_ROUTES_H
+
+#include <stddef.h>
+
+/* Largest name greet-server accepts at all (--max-name-length); a route
+ * buffer of ROUTE_BODY_CAP(max) bytes holds any answer. */
+#define ROUTE_MAX_NAME_LIMIT 16384u
+#define ROUTE_BODY_CAP(max_name) ((max_name) + 128u)
+
+struct route_request {
+  const char *method;     /* method token, case-sensitive, NUL-terminated */
+  const char *target;     /* raw request target: not decoded in any way */
+  size_t target_len;
+  size_t max_name;        /* longest decoded name, in bytes (414 above) */
+};
+
+struct route_response {
+  unsigned status;          /* HTTP status code */
+  const char *allow;        /* value of an Allow header, or NULL */
+  const char *body;         /* static text or the caller's buffer */
+  size_t body_len;
+};
+
+/*
+ * Routes one request.  buf (cap >= ROUTE_BODY_CAP(req->max_name)) holds a
+ * body that is built per request; res->body points either there or at
+ * static text.  Every response is text/plain.  Never fails: any input
+ * gives some HTTP answer.
+ */
+void route_request(const struct route_request *req, char *buf, size_t cap,
+                   struct route_response *res);
+
+/*
+ * Reduces a request target to its path (RFC 9112 section 3.2): drops the
+ * query and any fragment, turns an absolute-form target into its path.
+ * Returns 0 with *path and *path_len set, or -1 when the target has neither
+ * form ("greet/John").  The asterisk-form "*" is returned as it is.
+ */
+int route_target_path(const char *target, size_t target_len,
+                      const char **path, size_t *path_len);
+
+#endif /* GREET_SERVER_ROUTES_H */
