@@ -14,8 +14,10 @@
  *    terminating NUL, and *out_len its length without the NUL, so cap must
  *    be at least *out_len + 1.  dst == NULL with cap == 0 is a size query:
  *    the function returns GREET_E_NOSPACE and sets *out_len to the length
- *    it needs.  A result is never truncated: on GREET_E_NOSPACE dst (when
- *    cap > 0) holds the empty string and *out_len the length needed.
+ *    it needs (unless the input itself is bad: an input error always wins
+ *    over a lack of space).  A result is never truncated: on
+ *    GREET_E_NOSPACE dst (when cap > 0) holds the empty string and
+ *    *out_len the length needed.
  *    GREET_E_INVALID_ARG and GREET_E_INVALID_FLAGS touch neither dst nor
  *    *out_len.
  *
@@ -24,9 +26,13 @@
  *    offending input, and dst holds the empty string.  out_len may be NULL
  *    when the caller does not want it.
  *
- *  - Every function returns a greet_status and takes unsigned flags; a flag
- *    bit the function does not know is GREET_E_INVALID_FLAGS.  Flags are
- *    per function: GREET_DECODE_* for greet_url_decode(), and so on.
+ *  - Every operation (all but greet_strerror() and the version queries)
+ *    returns a greet_status and takes unsigned flags; a flag bit the
+ *    function does not know is GREET_E_INVALID_FLAGS.  Flags are per
+ *    function (GREET_DECODE_* for greet_url_decode(), and so on) and their
+ *    values may coincide across functions, so use each function's own.
+ *    Checks run in a fixed order: flags, then pointers, then the input,
+ *    then the space in dst.
  *
  *  - The library never allocates memory, has no global mutable state and
  *    keeps no pointer after a call returns.  Every function is reentrant
@@ -84,7 +90,13 @@ typedef enum greet_status {
   GREET_E_NUL = 6,           /* a NUL byte (U+0000) */
   GREET_E_C0_CONTROL = 7,    /* a C0 control character (U+0001..U+001F) */
   GREET_E_DEL = 8,           /* the DEL character (U+007F) */
-  GREET_E_C1_CONTROL = 9     /* a C1 control character (U+0080..U+009F) */
+  GREET_E_C1_CONTROL = 9,    /* a C1 control character (U+0080..U+009F) */
+  /* Since: 0.2 */
+  GREET_E_BAD_TAG = 10,             /* not a well-formed language tag or range */
+  GREET_E_NO_LANG = 11,             /* no supported language matches */
+  GREET_E_BAD_HEADER = 12,          /* malformed header field (strict parsing) */
+  GREET_E_UNKNOWN_PLACEHOLDER = 13, /* template placeholder other than {name} */
+  GREET_E_UNBALANCED_BRACE = 14     /* template brace without its partner */
 } greet_status;
 
 /*
@@ -126,7 +138,8 @@ GREET_API const char *greet_version_string(void);
  *
  * Returns GREET_OK; GREET_E_NOSPACE when cap < *out_len + 1 (dst is left
  * empty, never truncated); GREET_E_BAD_UTF8; GREET_E_INVALID_ARG when name
- * is NULL with name_len > 0 or dst is NULL with cap > 0;
+ * is NULL with name_len > 0, dst is NULL with cap > 0, or the greeting's
+ * length would not fit in a size_t;
  * GREET_E_INVALID_FLAGS.  dst must not overlap name.
  * Since: 0.1
  */
@@ -200,6 +213,251 @@ greet_url_decode(const char *src, size_t src_len,
 GREET_API GREET_NODISCARD greet_status
 greet_utf8_validate(const char *src, size_t len, size_t *err_offset,
                     unsigned flags);
+
+/*
+ * ---------------------------------------------------------------------
+ * Since 0.2: languages, Accept-Language, templates and output escaping.
+ *
+ * Every flag bit below has one meaning across these functions (the
+ * GREET_ESCAPE_* modes are shared by the three functions that escape),
+ * so a flag given to the wrong function is GREET_E_INVALID_FLAGS rather
+ * than some other option.  Languages are named by their BCP 47 tag, never
+ * by a number: the catalogue is data inside the library and adding a
+ * language changes no declaration here.
+ * ---------------------------------------------------------------------
+ */
+
+/* Output modes, shared by greet_escape(), greet_format_lang() and
+ * greet_template_format().  At most one may be set; none means plain
+ * text (UTF-8 copied as it is).  Since: 0.2 */
+#define GREET_ESCAPE_HTML 0x1u /* & < > " ' as &amp; &lt; &gt; &quot; &#39; */
+#define GREET_ESCAPE_JSON 0x2u /* JSON string contents (RFC 8259), no quotes added */
+
+/*
+ * greet_escape - escape UTF-8 text for HTML or a JSON string.
+ *
+ * src, src_len:  the text; it must be valid UTF-8 (GREET_E_BAD_UTF8 with
+ *                the offset of the first bad sequence otherwise).
+ * dst, cap:      caller buffer, must not overlap src; dst == NULL and
+ *                cap == 0 asks for the size.
+ * out_len:       receives the escaped length without the NUL, or the
+ *                offset of the bad byte on GREET_E_BAD_UTF8.
+ * flags:         GREET_ESCAPE_HTML, GREET_ESCAPE_JSON, or 0 for plain text
+ *                (a validated copy).  Both at once is GREET_E_INVALID_FLAGS.
+ *
+ * HTML: the five characters & < > " ' become &amp; &lt; &gt; &quot; &#39;,
+ * which makes the result safe as element text and as a quoted attribute
+ * value.  Nothing else changes (control characters included: reject them
+ * where the text comes in).  JSON: '"' and '\' are backslashed; U+0008,
+ * U+0009, U+000A, U+000C, U+000D become \b \t \n \f \r; the other
+ * U+0000..U+001F become \u00XX (lower-case hex); U+2028 and U+2029 become
+ * \u2028 and \u2029 so the string is also valid JavaScript; every other
+ * character, non-ASCII included, is copied as UTF-8.  The result is the
+ * inside of a JSON string: the caller writes the quotes.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_BAD_UTF8, GREET_E_INVALID_ARG
+ * (also when the escaped size would not fit in a size_t) or
+ * GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_escape(const char *src, size_t src_len,
+             char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/* What greet_lang_at() and greet_lang_lookup() write instead of the tag
+ * (at most one).  Since: 0.2 */
+#define GREET_LANG_NAME 0x100u /* the language's name in itself ("français") */
+#define GREET_LANG_DIR  0x200u /* its writing direction: "ltr" or "rtl" */
+
+/*
+ * greet_lang_count - how many languages the catalogue has.
+ *
+ * At least 20; the number grows in later versions.  Since: 0.2
+ */
+GREET_API size_t greet_lang_count(void);
+
+/*
+ * greet_lang_at - the tag (or name, or direction) of a catalogue language.
+ *
+ * index:         0 .. greet_lang_count() - 1.  The order is the tags'
+ *                ASCII order; it is for listing only and may change when
+ *                languages are added, so store tags, never indexes.
+ * dst, cap, out_len: as everywhere; tags are short ASCII ("en", "fr-CA").
+ * flags:         0 for the canonical tag, GREET_LANG_NAME or GREET_LANG_DIR.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_NO_LANG when index is past
+ * the end (dst empty, *out_len 0), GREET_E_INVALID_ARG or
+ * GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_lang_at(size_t index, char *dst, size_t cap, size_t *out_len,
+              unsigned flags);
+
+/*
+ * greet_lang_lookup - find the catalogue language for a tag (RFC 4647 3.4).
+ *
+ * tag, tag_len:  a language tag or basic language range such as "pt-BR",
+ *                "zh-Hant-TW" or "FR"; case does not matter.
+ * dst, cap, out_len: receive the canonical tag of the match ("pt", "zh",
+ *                "fr"), or what flags ask for instead.
+ * flags:         0, GREET_LANG_NAME or GREET_LANG_DIR.
+ *
+ * RFC 4647 lookup: the tag itself is tried first, then it is shortened one
+ * subtag at a time from the end (a single-letter subtag such as "x" goes
+ * together with the one after it): "zh-Hant-TW" tries "zh-Hant-TW",
+ * "zh-Hant", "zh".  The tag must have the syntax of an RFC 4647 basic
+ * language range, 1*8ALPHA *("-" 1*8alphanum), otherwise the result is
+ * GREET_E_BAD_TAG with *out_len the offset of the first offending byte
+ * (no whitespace is trimmed).  A well-formed tag that matches nothing, and
+ * the range "*" (which lookup ignores), give GREET_E_NO_LANG with dst empty
+ * and *out_len 0: the caller then uses its own default.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_BAD_TAG, GREET_E_NO_LANG,
+ * GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_lang_lookup(const char *tag, size_t tag_len,
+                  char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/* Flag of greet_format_lang().  Since: 0.2 */
+#define GREET_LANG_NO_ISOLATE 0x400u /* no U+2068/U+2069 around the name in RTL greetings */
+
+/*
+ * greet_format_lang - write the greeting in a language of the catalogue.
+ *
+ * lang, lang_len:  the language, matched as by greet_lang_lookup(), so
+ *                  "pt-BR" greets in Portuguese.
+ * name, name_len:  the name, valid UTF-8, as for greet_format().
+ * dst, cap:        caller buffer, must overlap neither input.
+ * out_len:         the greeting's length without the NUL; on
+ *                  GREET_E_BAD_TAG the offset in lang, on GREET_E_BAD_UTF8
+ *                  the offset in name, on GREET_E_NO_LANG 0.
+ * flags:           GREET_ESCAPE_HTML or GREET_ESCAPE_JSON, and
+ *                  GREET_LANG_NO_ISOLATE.
+ *
+ * Each language has its own wording and punctuation: "en" gives exactly
+ * what greet_format() gives, "es" "¡Hola, Ana!", "fr" "Bonjour, Ana !"
+ * (U+202F before the '!'), "ja" "こんにちは、Anaさん！".  In right-to-left
+ * languages (GREET_LANG_DIR is "rtl") the name is wrapped in U+2068 FIRST
+ * STRONG ISOLATE .. U+2069 POP DIRECTIONAL ISOLATE, so that a name in
+ * another script, or one that starts or ends with digits or punctuation,
+ * neither reorders the greeting around it nor is reordered itself; the
+ * caller who isolates by other means (HTML <bdi>) can turn that off.  With
+ * an escape mode the whole greeting is escaped, not only the name: the
+ * result is exactly greet_escape() of the plain greeting.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_BAD_TAG, GREET_E_NO_LANG,
+ * GREET_E_BAD_UTF8, GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS; lang is
+ * checked before name.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_format_lang(const char *lang, size_t lang_len,
+                  const char *name, size_t name_len,
+                  char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/* Flag of greet_accept_language().  Since: 0.2 */
+#define GREET_ACCEPT_STRICT 0x800u /* a malformed item is GREET_E_BAD_HEADER, not skipped */
+
+/*
+ * greet_accept_language - choose a language from an Accept-Language field.
+ *
+ * header, header_len:      the field value (RFC 9110 section 12.5.4), e.g.
+ *                          "fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5".  An empty
+ *                          value (or NULL with 0) means no header.
+ * fallback, fallback_len:  the caller's default language, used when the
+ *                          client has no preference or accepts "*"; it
+ *                          must match a catalogue language (as by
+ *                          greet_lang_lookup()), else GREET_E_INVALID_ARG.
+ * dst, cap, out_len:       receive the canonical tag chosen.
+ * flags:                   0 or GREET_ACCEPT_STRICT.
+ *
+ * Each item is a language range with an optional ";q=" weight (0 to 1,
+ * up to three decimals, "q" in either case; 1 when absent), separated by
+ * commas with optional spaces and tabs; empty items are ignored.  A
+ * malformed item is skipped (with GREET_ACCEPT_STRICT it is
+ * GREET_E_BAD_HEADER, *out_len the offset of the offending byte): one bad
+ * item must not cost the client the language it asked for.
+ *
+ * The ranges are tried in order of weight, ties in the order written, and
+ * each is matched by RFC 4647 lookup ("fr-CH" chooses "fr").  A range with
+ * q=0 makes the languages it covers by prefix ("fr" covers "fr-CA")
+ * unacceptable, whatever other items say.  "*" stands for any language no
+ * other range names: the fallback if that one is free, else the first such
+ * language in greet_lang_at() order; "*;q=0" turns that off.
+ *
+ * Results: GREET_OK with a tag the client accepts.  Also GREET_OK with the
+ * fallback when the value holds no valid item at all (empty, or all
+ * malformed): like a missing header, that accepts any language.
+ * GREET_E_NO_LANG (dst empty, *out_len 0) when the client named languages
+ * but none that is in the catalogue and acceptable ("xx", "fr;q=0",
+ * "*;q=0").  RFC 9110 lets a server then either ignore the header or
+ * answer 406, and discourages the 406: serve the fallback, and keep 406
+ * for Accept (media types).
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_NO_LANG, GREET_E_BAD_HEADER,
+ * GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_accept_language(const char *header, size_t header_len,
+                      const char *fallback, size_t fallback_len,
+                      char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/* Flag of greet_template_format().  Since: 0.2 */
+#define GREET_TEMPLATE_ISOLATE 0x1000u /* wrap the name in U+2068 .. U+2069 */
+
+/*
+ * greet_template_validate - check a greeting template once.
+ *
+ * tmpl, tmpl_len:  the template, e.g. "Hi {name}, welcome!".  It must be
+ *                  valid UTF-8.  "{name}" is replaced by the name (any
+ *                  number of times, or not at all); "{{" and "}}" stand
+ *                  for literal braces, as in Python's str.format().
+ * err_offset:      on an error, the offset of the first problem: the
+ *                  first byte of a bad UTF-8 sequence, the '{' of an
+ *                  unknown placeholder, or the brace that has no partner
+ *                  (a '{' not closed before the next '{' or the end, a
+ *                  single '}').  May be NULL.  Untouched on success.
+ * flags:           must be 0.
+ *
+ * Templates are data: nothing in them ever reaches printf, and '%' is an
+ * ordinary character.  Returns GREET_OK, GREET_E_BAD_UTF8,
+ * GREET_E_UNKNOWN_PLACEHOLDER, GREET_E_UNBALANCED_BRACE,
+ * GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_template_validate(const char *tmpl, size_t tmpl_len, size_t *err_offset,
+                        unsigned flags);
+
+/*
+ * greet_template_format - fill a template with a name.
+ *
+ * tmpl, tmpl_len:  a template as for greet_template_validate(); it is
+ *                  checked again, in the same pass that measures the
+ *                  result, so an invalid one gives the same status and
+ *                  offset as greet_template_validate().
+ * name, name_len:  the name, valid UTF-8.
+ * dst, cap:        caller buffer, must overlap neither input.
+ * out_len:         the result's length without the NUL, or the offset of
+ *                  an input error: in tmpl for a template error, in name
+ *                  for GREET_E_BAD_UTF8 once the template is valid (the
+ *                  template is checked first, so after a successful
+ *                  greet_template_validate() a GREET_E_BAD_UTF8 is the
+ *                  name's).
+ * flags:           GREET_ESCAPE_HTML or GREET_ESCAPE_JSON, and
+ *                  GREET_TEMPLATE_ISOLATE.
+ *
+ * With an escape mode the template's own text is escaped too, not only
+ * the name: a template is text, not markup, so "Tom & {name}" stays valid
+ * HTML and a template from a configuration file cannot inject a <script>.
+ * Put markup around the result instead.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_BAD_UTF8,
+ * GREET_E_UNKNOWN_PLACEHOLDER, GREET_E_UNBALANCED_BRACE,
+ * GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS.  Since: 0.2
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_template_format(const char *tmpl, size_t tmpl_len,
+                      const char *name, size_t name_len,
+                      char *dst, size_t cap, size_t *out_len, unsigned flags);
 
 #ifdef __cplusplus
 }
