@@ -137,6 +137,18 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
     answer(res, 404, LIT("Not Found\n"));  /* "*": no resource of ours */
     return;
   }
+  /* Raw bytes no client may send in a target (RFC 9112 section 3.2):
+   * spaces and controls, and non-ASCII bytes that are not valid UTF-8.
+   * libmicrohttpd 0.9.75 splits the request line at its last space, so
+   * "GET /greet/John Doe HTTP/1.1" arrives here as "/greet/John Doe". */
+  if (memchr(path, ' ', path_len) != NULL) {
+    answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
+    return;
+  }
+  if ((st = greet_utf8_validate(path, path_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
+    answer_bad(res, buf, cap, st);
+    return;
+  }
 
   /* Every segment's escapes are checked, so a malformed escape is 400
    * wherever it stands; the name's are checked when it is decoded. */
