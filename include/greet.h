@@ -265,13 +265,15 @@ greet_escape(const char *src, size_t src_len,
 
 /* What greet_lang_at() and greet_lang_lookup() write instead of the tag
  * (at most one).  Since: 0.2 */
-#define GREET_LANG_NAME 0x100u /* the language's name in itself ("français") */
+#define GREET_LANG_NAME 0x100u /* the language's name in itself ("Deutsch") */
 #define GREET_LANG_DIR  0x200u /* its writing direction: "ltr" or "rtl" */
 
 /*
  * greet_lang_count - how many languages the catalogue has.
  *
- * At least 20; the number grows in later versions.  Since: 0.2
+ * At least 20; the number grows in later versions.  A plain query like
+ * greet_version(): it cannot fail, so it has no status and no flags.
+ * Since: 0.2
  */
 GREET_API size_t greet_lang_count(void);
 
@@ -335,8 +337,9 @@ greet_lang_lookup(const char *tag, size_t tag_len,
  *                  GREET_LANG_NO_ISOLATE.
  *
  * Each language has its own wording and punctuation: "en" gives exactly
- * what greet_format() gives, "es" "¡Hola, Ana!", "fr" "Bonjour, Ana !"
- * (U+202F before the '!'), "ja" "こんにちは、Anaさん！".  In right-to-left
+ * what greet_format() gives, "es" opens with U+00A1 INVERTED EXCLAMATION
+ * MARK, "fr" puts U+202F NARROW NO-BREAK SPACE before its '!', "ja" and
+ * "zh" use fullwidth punctuation.  In right-to-left
  * languages (GREET_LANG_DIR is "rtl") the name is wrapped in U+2068 FIRST
  * STRONG ISOLATE .. U+2069 POP DIRECTIONAL ISOLATE, so that a name in
  * another script, or one that starts or ends with digits or punctuation,

@@ -27,4 +27,79 @@ greet_status greet__utf8_check(const unsigned char *s, size_t len,
 /* The status for a control byte c (c < 0x20 or c == 0x7f). */
 greet_status greet__ctl_status(unsigned char c);
 
+/*
+ * Since 0.2.
+ *
+ * Output goes through a sink, in two passes: one with dst NULL that only
+ * measures (and is where input errors are found), then, if the result
+ * fits, one that writes.  So a call that fails never leaves part of a
+ * result behind the NUL it puts in dst[0].
+ */
+struct greet__sink {
+  char *dst;          /* NULL while measuring */
+  size_t len;         /* bytes emitted so far; SIZE_MAX once it overflowed */
+  unsigned escape;    /* GREET_ESCAPE_HTML, GREET_ESCAPE_JSON or 0 */
+};
+
+/* Appends s[0..n), escaped as k->escape says.  s must be whole UTF-8
+ * characters that were validated before (the escaper relies on it to
+ * spot U+2028 and U+2029). */
+void greet__emit(struct greet__sink *k, const char *s, size_t n);
+
+/* The end of a measuring pass: GREET_OK when dst can take k->len + 1
+ * bytes, after which the caller runs its writing pass; otherwise the
+ * status to return, with dst and *out_len already set. */
+greet_status greet__measured(const struct greet__sink *k, char *dst, size_t cap,
+                             size_t *out_len);
+
+/* Leaves dst empty (cap > 0) and *out_len = at (out_len != NULL) for an
+ * input error st, and returns st. */
+greet_status greet__fail(char *dst, size_t cap, size_t *out_len,
+                         greet_status st, size_t at);
+
+/* Copies the short static string s into the caller buffer with the usual
+ * size query and NOSPACE rules. */
+greet_status greet__put_string(const char *s, char *dst, size_t cap,
+                               size_t *out_len);
+
+/*
+ * Fills the template t[0..len) with the name into k (k may be NULL to only
+ * check it).  The name must already be valid UTF-8; with isolate it is
+ * wrapped in U+2068 .. U+2069.  Returns GREET_OK or the first template
+ * error (bad UTF-8, unknown placeholder, unbalanced brace) with its
+ * offset in *err.
+ */
+greet_status greet__template_render(const char *t, size_t len,
+                                    const char *name, size_t name_len,
+                                    int isolate, struct greet__sink *k,
+                                    size_t *err);
+
+/* A language of the catalogue (catalogue.c). */
+struct greet__lang {
+  const char *tag;      /* canonical BCP 47 tag */
+  const char *name;     /* the language's name in itself */
+  const char *greeting; /* a template for greet__template_render() */
+  int rtl;              /* written right to left */
+};
+
+/* The catalogue, sorted by tag in ASCII order.  Bounded by
+ * GREET__LANG_MAX so that accept.c can keep per-language state on the
+ * stack; catalogue.c checks the bound at compile time. */
+#define GREET__LANG_MAX 128
+extern const struct greet__lang greet__langs[];
+extern const size_t greet__nlangs;
+
+/* Whether s[0..len) is an RFC 4647 basic language range: GREET_OK, or
+ * GREET_E_BAD_TAG with the offset of the first offending byte (len when
+ * the range stops where a subtag should follow).  "*" is well formed. */
+greet_status greet__range_check(const char *s, size_t len, size_t *err);
+
+/* RFC 4647 lookup of a well-formed range in the catalogue: the index of
+ * the match, or -1 for none (and for "*"). */
+long greet__lang_lookup(const char *s, size_t len);
+
+/* Whether the range s[0..len) covers tag under basic filtering (RFC 4647
+ * 3.3.1): equal, or a prefix that ends at a '-' of tag; case-insensitive. */
+int greet__range_covers(const char *s, size_t len, const char *tag);
+
 #endif /* GREET_PRIVATE_H */

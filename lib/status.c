@@ -31,6 +31,16 @@ const char *greet_strerror(greet_status status)
     return "DEL character (U+007F) not allowed";
   case GREET_E_C1_CONTROL:
     return "C1 control character (U+0080 to U+009F) not allowed";
+  case GREET_E_BAD_TAG:
+    return "malformed language tag";
+  case GREET_E_NO_LANG:
+    return "no supported language matches";
+  case GREET_E_BAD_HEADER:
+    return "malformed header field";
+  case GREET_E_UNKNOWN_PLACEHOLDER:
+    return "unknown template placeholder: only {name} is defined";
+  case GREET_E_UNBALANCED_BRACE:
+    return "unbalanced brace in template: write {{ or }} for a literal brace";
   }
   return "unknown error";
 }

@@ -1,0 +1,219 @@
+/*
+ * accept.c - greet_accept_language(): pick a catalogue language from an
+ * Accept-Language field value (RFC 9110 12.5.4, RFC 4647 3.4 lookup).
+ */
+#include "greet-private.h"
+
+#define ACCEPT_FLAGS GREET_ACCEPT_STRICT
+
+/* One list member: a language range and its weight in thousandths. */
+struct item {
+  size_t at;                  /* offset of the range in the header */
+  const char *range;
+  size_t range_len;
+  int q;
+};
+
+static int is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/*
+ * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+ * (RFC 9110 12.4.2).  Reads from h[*i], leaves *i after the value.
+ */
+static int parse_q(const char *h, size_t *i, size_t e, int *q, size_t *bad)
+{
+  size_t k = *i;
+  int one, v, scale = 100;
+
+  if (k == e || (h[k] != '0' && h[k] != '1')) {
+    *bad = k;
+    return -1;
+  }
+  one = h[k] == '1';
+  v = one ? 1000 : 0;
+  k++;
+  if (k < e && h[k] == '.') {
+    k++;
+    for (int d = 0; d < 3 && k < e && h[k] >= '0' && h[k] <= '9'; d++, k++) {
+      if (one && h[k] != '0') {
+        *bad = k;             /* above 1 */
+        return -1;
+      }
+      v += (h[k] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  *i = k;
+  *q = v;
+  return 0;
+}
+
+/*
+ * Parses the member h[b..e) (no commas in it):
+ *   OWS language-range [ OWS ";" OWS "q=" qvalue ] OWS
+ * Returns 1 and fills *it, 0 for an empty member (which RFC 9110 5.6.1
+ * says to ignore), or -1 with *bad the offset of the offending byte.
+ */
+static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t *bad)
+{
+  size_t i = b, r;
+
+  while (i < e && is_ows(h[i]))
+    i++;
+  if (i == e)
+    return 0;
+  r = i;
+  while (i < e && !is_ows(h[i]) && h[i] != ';')
+    i++;
+  it->at = r;
+  it->range = h + r;
+  it->range_len = i - r;
+  it->q = 1000;
+  if (greet__range_check(it->range, it->range_len, bad) != GREET_OK) {
+    *bad += r;
+    return -1;
+  }
+  while (i < e && is_ows(h[i]))
+    i++;
+  if (i < e && h[i] == ';') {
+    i++;
+    while (i < e && is_ows(h[i]))
+      i++;
+    if (i == e || (h[i] != 'q' && h[i] != 'Q')) {  /* RFC 9110: match "q" either case */
+      *bad = i;
+      return -1;
+    }
+    i++;
+    if (i == e || h[i] != '=') {
+      *bad = i;
+      return -1;
+    }
+    i++;
+    if (parse_q(h, &i, e, &it->q, bad) < 0)
+      return -1;
+    while (i < e && is_ows(h[i]))
+      i++;
+  }
+  if (i != e) {
+    *bad = i;
+    return -1;
+  }
+  return 1;
+}
+
+/*
+ * One pass over the header, no allocation: instead of sorting the items,
+ * each catalogue language keeps the best (q, position) of the ranges
+ * whose lookup lands on it, and whether a q=0 range covers it.  Taking
+ * the maximum at the end is the same as trying ranges in order of weight
+ * and taking the first acceptable match, as RFC 4647 lookup over a
+ * priority list does.
+ *
+ * Exclusion (q=0) uses basic filtering, not lookup: "pt-BR;q=0" refuses
+ * Brazilian Portuguese, not every Portuguese, so it does not exclude "pt";
+ * "pt;q=0" excludes "pt" and would exclude a "pt-BR" entry.  A language
+ * is "named" when some range other than "*" covers it or looks up to it;
+ * "*" stands for the others (RFC 9110: "matches every tag not matched by
+ * any other range").
+ */
+greet_status greet_accept_language(const char *header, size_t header_len,
+                                   const char *fallback, size_t fallback_len,
+                                   char *dst, size_t cap, size_t *out_len,
+                                   unsigned flags)
+{
+  int best_q[GREET__LANG_MAX];
+  size_t best_at[GREET__LANG_MAX];
+  unsigned char excluded[GREET__LANG_MAX], named[GREET__LANG_MAX];
+  int star_q = 0, star_off = 0;
+  size_t star_at = 0, valid = 0, b = 0, bad = 0;
+  long fb, win = -1;
+  int win_q = 0;
+  size_t win_at = 0, err = 0;
+
+  if (flags & ~ACCEPT_FLAGS)
+    return GREET_E_INVALID_FLAGS;
+  if ((header == NULL && header_len > 0) || (fallback == NULL && fallback_len > 0) ||
+      (dst == NULL && cap > 0))
+    return GREET_E_INVALID_ARG;
+  if (greet__range_check(fallback, fallback_len, &err) != GREET_OK)
+    return GREET_E_INVALID_ARG;
+  fb = greet__lang_lookup(fallback, fallback_len);
+  if (fb < 0)
+    return GREET_E_INVALID_ARG;  /* a configuration error, not the client's */
+
+  for (size_t k = 0; k < greet__nlangs; k++) {
+    best_q[k] = 0;
+    best_at[k] = 0;
+    excluded[k] = named[k] = 0;
+  }
+
+  while (b <= header_len) {
+    size_t e = b;
+    struct item it;
+    int r;
+
+    while (e < header_len && header[e] != ',')
+      e++;
+    r = parse_item(header, b, e, &it, &bad);
+    if (r < 0 && (flags & GREET_ACCEPT_STRICT))
+      return greet__fail(dst, cap, out_len, GREET_E_BAD_HEADER, bad);
+    if (r > 0) {
+      valid++;
+      if (it.range_len == 1 && it.range[0] == '*') {
+        if (it.q == 0)
+          star_off = 1;
+        else if (it.q > star_q) {
+          star_q = it.q;
+          star_at = it.at;
+        }
+      } else {
+        long k = greet__lang_lookup(it.range, it.range_len);
+        for (size_t j = 0; j < greet__nlangs; j++) {
+          if (greet__range_covers(it.range, it.range_len, greet__langs[j].tag)) {
+            named[j] = 1;
+            if (it.q == 0)
+              excluded[j] = 1;
+          }
+        }
+        if (k >= 0) {
+          named[k] = 1;
+          if (it.q > best_q[k]) {   /* strictly: an equal weight later loses */
+            best_q[k] = it.q;
+            best_at[k] = it.at;
+          }
+        }
+      }
+    }
+    b = e + 1;
+  }
+
+  for (size_t k = 0; k < greet__nlangs; k++) {
+    if (best_q[k] == 0 || excluded[k])
+      continue;
+    if (win < 0 || best_q[k] > win_q || (best_q[k] == win_q && best_at[k] < win_at)) {
+      win = (long)k;
+      win_q = best_q[k];
+      win_at = best_at[k];
+    }
+  }
+  if (star_q > 0 && !star_off && (win < 0 || star_q > win_q ||
+                                  (star_q == win_q && star_at < win_at))) {
+    long any = -1;
+    if (!named[fb])
+      any = fb;
+    for (size_t k = 0; any < 0 && k < greet__nlangs; k++)
+      if (!named[k])
+        any = (long)k;
+    if (any >= 0)
+      win = any;
+  }
+
+  if (win < 0 && valid == 0)
+    win = fb;                 /* no usable preference: as if there were no header */
+  if (win < 0)
+    return greet__fail(dst, cap, out_len, GREET_E_NO_LANG, 0);
+  return greet__put_string(greet__langs[win].tag, dst, cap, out_len);
+}
