@@ -1,0 +1,501 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - greet-server against its dependency, nginx and the seed.
+#
+#   tests/bench/run.sh                      # full run: ~12 min with the defaults
+#   QUICK=1 tests/bench/run.sh              # smoke run: 1 round of 1 s, ~1 min
+#   ROUNDS=5 DURATION=5s tests/bench/run.sh
+#
+# What it does, in order:
+#  1. builds greet in release mode (build-bench/, -Dbuildtype=release
+#     -Db_ndebug=true) and the tools of tests/bench/meson.build
+#     (build-bench-tools/: mhd_baseline and micro, against that build);
+#  2. starts, each on its own 127.0.0.1 port:
+#       greet        bin/greet-server, defaults, access log off if it has one
+#       mhd          tests/bench/mhd_baseline: bare libmicrohttpd, the ceiling
+#       nginx        nginx-light, 1 worker, access_log off, return 200 "Hello, $1!"
+#       flask        the seed app on Flask's development server
+#     and, for the second table (LOG_TABLE=1), greet-log and nginx-log with
+#     their access logs written to files in the results folder;
+#  3. checks that every one answers "Hello, John!" to GET /greet/John and
+#     whether a second request reuses the connection (keep-alive);
+#  4. runs wrk -t1 at each load of LOADS (connection counts), every target
+#     once per load per round, in an order rotated each round, measuring
+#     req/s, p50/p99 latency, errors, peak RSS (VmHWM summed over the
+#     process tree, reset before each run) and server CPU time per request;
+#  5. times start-up (exec to first good answer) of greet, mhd and flask;
+#  6. writes results/<stamp>/: raw.tsv, summary.md, perf-<load>.png, and
+#     prints the tables with ratios to nginx and to mhd and the goals of
+#     issue 7.  The processes it started are stopped (by PID) on any exit.
+#
+# Knobs (environment):
+#   ROUNDS=5         rounds over all targets and loads
+#   DURATION=5s      wrk duration per run (whole seconds)
+#   LOADS="1 50 1000"  connection counts (wrk -t1 -cN); labels c1, c50, c1000
+#   FLASK_LOADS="1 50" loads the Flask dev server runs (it times out at 1000)
+#   TARGETS="greet mhd nginx flask"   subset to run
+#   LOG_TABLE=1      also the access-logging table (0 = skip)
+#   STARTS=10        start-up timings per server (0 = skip)
+#   WARMUP=1         seconds of wrk per target and load before round 1 (0 = none)
+#   PAUSE=1          seconds between runs
+#   MICRO=0          1 = also run the library micro-benchmarks (build-bench-tools/micro)
+#   GREET_SERVER=    use this greet-server binary instead of building one
+#   GREET_REV=       build greet-server from this git revision (e.g. HEAD: the last
+#                    commit, not the working tree) in build-bench-rev/<sha>/
+#   GREET_ALT="label=/path/to/greet-server label2=@REV ..."  more greet-servers
+#                    run side by side as greet-alt-<label>: before/after a change
+#   BASE_PORT=18300  first port tried; busy ports are skipped
+#   RESULTS=         output folder (default tests/bench/results/<UTC stamp>)
+#   QUICK=1          defaults become ROUNDS=1 DURATION=1s WARMUP=0 PAUSE=0 STARTS=3
+#
+# Needs (Debian 12): apt-get install -y wrk nginx-light python3-flask gnuplot-nox
+#   libcurl4-openssl-dev meson ninja-build pkg-config libmicrohttpd-dev
+# Everything stays on 127.0.0.1; every wait and loop is bounded.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+if [[ ${QUICK:-0} == 1 ]]; then
+  : "${ROUNDS:=1}" "${DURATION:=1s}" "${WARMUP:=0}" "${PAUSE:=0}" "${STARTS:=3}"
+fi
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-5s}
+LOADS=${LOADS:-"1 50 1000"}
+FLASK_LOADS=${FLASK_LOADS:-"1 50"}
+TARGETS=${TARGETS:-"greet mhd nginx flask"}
+LOG_TABLE=${LOG_TABLE:-1}
+STARTS=${STARTS:-10}
+WARMUP=${WARMUP:-1}
+PAUSE=${PAUSE:-1}
+MICRO=${MICRO:-0}
+BASE_PORT=${BASE_PORT:-18300}
+GREET_ALT=${GREET_ALT:-}
+WRK_TIMEOUT=2s
+BUILD=$ROOT/build-bench
+TOOLS=$ROOT/build-bench-tools
+PY=/usr/bin/python3                      # Debian's, where python3-flask lives
+NGINX=/usr/sbin/nginx
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${RESULTS:-$HERE/results/$STAMP}
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 && $ROUNDS -le 50 ]] || die "ROUNDS must be 1..50"
+[[ $DURATION =~ ^([0-9]+)s?$ && ${BASH_REMATCH[1]} -ge 1 && ${BASH_REMATCH[1]} -le 120 ]] ||
+  die "DURATION must be 1s..120s"
+DUR_S=${BASH_REMATCH[1]}
+[[ $WARMUP =~ ^[0-9]+$ && $WARMUP -le 30 ]] || die "WARMUP must be 0..30 seconds"
+[[ $PAUSE =~ ^[0-9]+([.][0-9]+)?$ ]] || die "PAUSE must be a number of seconds"
+[[ $STARTS =~ ^[0-9]+$ && $STARTS -le 100 ]] || die "STARTS must be 0..100"
+for c in $LOADS $FLASK_LOADS; do
+  [[ $c =~ ^[0-9]+$ && $c -ge 1 && $c -le 10000 ]] || die "loads are connection counts 1..10000, not '$c'"
+done
+for t in $TARGETS; do
+  [[ $t =~ ^(greet|mhd|nginx|flask)$ ]] || die "unknown target '$t' (greet mhd nginx flask)"
+done
+
+for tool in wrk meson ninja pkg-config; do
+  command -v "$tool" >/dev/null || die "$tool not found (see the apt-get line in $0)"
+done
+[[ -x $NGINX ]] || [[ " $TARGETS " != *" nginx "* ]] || die "$NGINX not found (apt-get install nginx-light)"
+if [[ " $TARGETS " == *" flask "* ]]; then
+  "$PY" -c 'import flask' 2>/dev/null || die "python3-flask not found (apt-get install python3-flask)"
+fi
+
+# -c1000 needs more than the usual 1024 descriptors, in wrk and the servers.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+maxconn=$(printf '%s\n' $LOADS | sort -n | tail -1)
+(( $(ulimit -n) > maxconn + 64 )) || die "ulimit -n $(ulimit -n) is too low for $maxconn connections"
+
+mkdir -p "$OUT/logs" "$OUT/wrk"
+RAW=$OUT/raw.tsv
+
+# ------------------------------------------------------------- processes ---
+# Every process this script starts is recorded here and stopped by PID.
+declare -a STARTED=()
+declare -A PID_OF=() PORT_OF=() LOGFILE_OF=()
+WRK_PID=""
+
+children() { # PID and its descendants, from /proc (no ps(1) per call)
+  local p=$1 c f
+  [[ -d /proc/$p ]] || return 0
+  echo "$p"
+  for f in /proc/"$p"/task/*/children; do
+    for c in $(cat "$f" 2>/dev/null); do children "$c"; done
+  done
+}
+stop_pid() { # TERM, up to 5 s, then KILL what is left of its tree
+  local pid=$1 tree i p
+  [[ -d /proc/$pid ]] || { wait "$pid" 2>/dev/null || true; return 0; }
+  tree=$(children "$pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  for p in $tree; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$? pid
+  set +e
+  trap - EXIT INT TERM HUP
+  trap '' PIPE
+  [[ -n $WRK_PID ]] && kill -TERM "$WRK_PID" 2>/dev/null && wait "$WRK_PID" 2>/dev/null
+  for pid in "${STARTED[@]}"; do stop_pid "$pid"; done
+  [[ ${KEEP_LOGS:-0} == 1 ]] || rm -f "$OUT"/logs/*-access.log
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ------------------------------------------------------------------ build ---
+# build_rev REV: greet-server of a git revision, exported with git archive and
+# built in build-bench-rev/<sha>/ (once); sets REV_BIN.
+build_rev() {
+  local sha dir
+  sha=$(git -C "$ROOT" rev-parse --verify --short "$1^{commit}" 2>/dev/null) || die "no git revision '$1'"
+  dir=$ROOT/build-bench-rev/$sha
+  if [[ ! -x $dir/build/bin/greet-server ]]; then
+    echo "== build: greet-server of $1 ($sha) in $dir" >&2
+    rm -rf "$dir"
+    mkdir -p "$dir/src"
+    git -C "$ROOT" archive "$sha" | tar -x -C "$dir/src"
+    { meson setup "$dir/build" "$dir/src" -Dbuildtype=release -Db_ndebug=true \
+        -Dtests=disabled -Ddocs=disabled -Dfuzz=disabled -Dserver=enabled &&
+      ninja -C "$dir/build"; } >"$OUT/build-$sha.log" 2>&1 ||
+      { tail -20 "$OUT/build-$sha.log" >&2; die "build of $1 failed (log: $OUT/build-$sha.log)"; }
+  fi
+  REV_BIN=$dir/build/bin/greet-server
+}
+
+# The working tree, release build: libgreet for micro, and greet-server
+# unless GREET_SERVER or GREET_REV names another one (then a greet-server
+# that does not compile right now, mid-edit, does not stop the run).
+GS=${GREET_SERVER:-}
+GREET_REV=${GREET_REV:-}
+echo "== build: $BUILD (release)" >&2
+if [[ ! -f $BUILD/build.ninja ]]; then
+  meson setup "$BUILD" "$ROOT" -Dbuildtype=release -Db_ndebug=true \
+    -Dtests=disabled -Ddocs=disabled -Dfuzz=disabled -Dserver=enabled >"$OUT/build.log" 2>&1 ||
+    { tail -20 "$OUT/build.log" >&2; die "meson setup failed (log: $OUT/build.log)"; }
+fi
+if ! ninja -C "$BUILD" -k 0 >>"$OUT/build.log" 2>&1; then
+  if [[ -z $GS && -z $GREET_REV ]]; then
+    tail -30 "$OUT/build.log" >&2
+    die "build failed (log: $OUT/build.log); GREET_REV=HEAD builds the last commit instead"
+  fi
+  echo "   (the working tree's greet-server does not build; using ${GS:-$GREET_REV})" >&2
+fi
+[[ -d $BUILD/meson-uninstalled ]] || die "$BUILD/meson-uninstalled missing"
+if [[ -n $GREET_REV && -z $GS ]]; then
+  build_rev "$GREET_REV"
+  GS=$REV_BIN
+fi
+GS=${GS:-$BUILD/bin/greet-server}
+[[ -x $GS ]] || die "no greet-server at $GS"
+echo "== build: $TOOLS (tests/bench/meson.build)" >&2
+if [[ ! -f $TOOLS/build.ninja ]]; then
+  PKG_CONFIG_PATH=$BUILD/meson-uninstalled meson setup "$TOOLS" "$HERE" >>"$OUT/build.log" 2>&1 ||
+    { tail -20 "$OUT/build.log" >&2; die "meson setup of tests/bench failed (log: $OUT/build.log)"; }
+fi
+PKG_CONFIG_PATH=$BUILD/meson-uninstalled ninja -C "$TOOLS" >>"$OUT/build.log" 2>&1 ||
+  { tail -30 "$OUT/build.log" >&2; die "build of tests/bench failed (log: $OUT/build.log)"; }
+MHD=$TOOLS/mhd_baseline
+
+# What this greet-server can do about access logs (issue 3 adds them).
+GS_HELP=$("$GS" --help 2>&1 || true)
+gs_has() { grep -q -- "$1" <<<"$GS_HELP"; }
+GS_OFF=()          # arguments that turn the access log off
+GS_ON=()           # arguments that turn it on, as JSON lines to $LOGFILE
+GS_LOG_TO=""       # "file": the option takes the path; "stdout": redirect stdout
+if gs_has '--no-access-log'; then GS_OFF=(--no-access-log); fi
+if gs_has '--access-log='; then
+  GS_ON=("--access-log=@FILE@"); GS_LOG_TO=file
+elif gs_has '--no-access-log'; then
+  GS_LOG_TO=stdout             # on by default, one JSON line per request on stdout
+fi
+if [[ -n $GS_LOG_TO ]] && gs_has '--log-format'; then GS_ON+=(--log-format=json); fi
+
+# ------------------------------------------------------------------ ports ---
+declare -A TAKEN=()
+next_port=$BASE_PORT
+free_port() { # sets PORT to a port nobody listens on, from BASE_PORT up
+  local listening p i
+  listening=" $(ss -Htln 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}' | tr '\n' ' ') "
+  for ((i = 0; i < 500; i++)); do
+    p=$next_port
+    next_port=$((next_port + 1))
+    [[ $listening == *" $p "* || -n ${TAKEN[$p]:-} ]] && continue
+    TAKEN[$p]=1
+    PORT=$p
+    return 0
+  done
+  die "no free port from $BASE_PORT"
+}
+
+nginx_conf() { # NAME PORT ACCESS_LOG(off|path) -> writes $OUT/NAME/nginx.conf
+  local dir=$OUT/$1
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF
+# nginx-light for tests/bench/run.sh: private prefix, loopback, 1 worker.
+worker_processes 1;
+daemon off;
+master_process on;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 16384; }
+http {
+  access_log $3;
+  client_body_temp_path $dir/tmp-body;
+  proxy_temp_path $dir/tmp-proxy;
+  fastcgi_temp_path $dir/tmp-fastcgi;
+  uwsgi_temp_path $dir/tmp-uwsgi;
+  scgi_temp_path $dir/tmp-scgi;
+  server {
+    listen 127.0.0.1:$2;
+    location ~ ^/greet/(.+)\$ {
+      default_type text/plain;
+      return 200 "Hello, \$1!";
+    }
+    location / { return 404; }
+  }
+}
+EOF
+}
+
+start() { # NAME: starts it in the background on a free port
+  local name=$1 port log=$OUT/$1.out
+  local -a args
+  free_port
+  port=$PORT
+  case $name in
+    greet|greet-log|greet-alt-*)
+      local bin=$GS
+      [[ $name == greet-alt-* ]] && bin=${ALT_BIN[$name]}
+      if [[ $name == greet-log ]]; then
+        LOGFILE_OF[$name]=$OUT/logs/greet-access.log
+        : >"${LOGFILE_OF[$name]}"
+        args=("${GS_ON[@]//@FILE@/${LOGFILE_OF[$name]}}")
+        [[ $GS_LOG_TO == stdout ]] && log=${LOGFILE_OF[$name]}
+      elif "$bin" --help 2>&1 | grep -q -- '--no-access-log'; then
+        args=(--no-access-log)
+      fi
+      # >> opens stdout with O_APPEND, so truncating the log between runs is safe
+      "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
+      ;;
+    mhd) "$MHD" --port "$port" >"$log" 2>&1 </dev/null & ;;
+    nginx|nginx-log)
+      local al=off
+      if [[ $name == nginx-log ]]; then
+        LOGFILE_OF[$name]=$OUT/logs/nginx-access.log
+        al=${LOGFILE_OF[$name]}
+      fi
+      nginx_conf "$name" "$port" "$al"
+      "$NGINX" -p "$OUT/$name" -e "$OUT/$name/error.log" -c "$OUT/$name/nginx.conf" >"$log" 2>&1 </dev/null &
+      ;;
+    flask) "$PY" "$HERE/flask_app.py" 127.0.0.1 "$port" >"$log" 2>&1 </dev/null & ;;
+    *) die "unknown target $name" ;;
+  esac
+  STARTED+=("$!")
+  PID_OF[$name]=$!
+  PORT_OF[$name]=$port
+}
+
+# ------------------------------------------------------------ measurement ---
+CLK_TCK=$(getconf CLK_TCK)
+reset_hwm() { local p; for p in $(children "$1"); do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
+tree_hwm() { # -> "KiB NPROC": VmHWM summed over the tree
+  local p k=0 n=0 v
+  for p in $(children "$1"); do
+    v=$(awk '$1 == "VmHWM:" {print $2}' "/proc/$p/status" 2>/dev/null || true)
+    [[ -n $v ]] && { k=$((k + v)); n=$((n + 1)); }
+  done
+  echo "$k $n"
+}
+tree_ticks() { # utime + stime of the tree's live processes, in clock ticks
+  local p t=0 s
+  for p in $(children "$1"); do
+    s=$(cat "/proc/$p/stat" 2>/dev/null || true)
+    [[ -n $s ]] || continue
+    s=${s##*) }               # the fields after "(comm) "; comm may hold spaces
+    read -r -a f <<<"$s"
+    t=$((t + f[11] + f[12]))  # fields 14 and 15 of stat(5)
+  done
+  echo "$t"
+}
+
+wrk_run() { # SECONDS CONNS URL OUTFILE: wrk in the background so signals stop it
+  wrk -t1 -c"$2" -d"$1"s --timeout "$WRK_TIMEOUT" --latency -s "$HERE/report.lua" "$3" >"$4" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=""
+}
+
+printf '#table\tround\tload\ttarget\trps\tp50_us\tp99_us\terrors\trequests\trss_kib\tnproc\tcpu_us_per_req\tlog_bytes_per_req\tloadavg1\n' >"$RAW"
+
+measure() { # TABLE ROUND CONNS TARGET
+  local table=$1 round=$2 conns=$3 name=$4 pid=${PID_OF[$4]} url out res
+  local t0 t1 rss nproc reqs dur p50 p99 ec er ew es et rps cpu logb=NA la
+  url="http://127.0.0.1:${PORT_OF[$name]}/greet/John"
+  out=$OUT/wrk/$table-r$round-c$conns-$name.txt
+  kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) is gone: see $OUT/$name.out"
+  [[ -n ${LOGFILE_OF[$name]:-} ]] && : >"${LOGFILE_OF[$name]}"
+  reset_hwm "$pid"
+  t0=$(tree_ticks "$pid")
+  wrk_run "$DUR_S" "$conns" "$url" "$out"
+  t1=$(tree_ticks "$pid")
+  read -r rss nproc <<<"$(tree_hwm "$pid")"
+  la=$(cut -d' ' -f1 /proc/loadavg)
+  res=$(grep '^BENCH ' "$out" || true)
+  if [[ -z $res ]]; then
+    echo "wrk gave no result for $name c$conns:" >&2
+    tail -3 "$out" >&2
+    res="BENCH requests=0 duration_us=1 p50_us=0 p99_us=0 connect=0 read=0 write=0 status=0 timeout=0"
+  fi
+  # the fields of report.lua, in its order
+  read -r reqs dur p50 p99 ec er ew es et <<<"$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "%d ", kv[2] } }' <<<"$res")"
+  rps=$(awk -v r="$reqs" -v d="$dur" 'BEGIN { printf "%.1f", (d > 0 ? r * 1e6 / d : 0) }')
+  cpu=$(awk -v a="$t0" -v b="$t1" -v r="$reqs" -v hz="$CLK_TCK" \
+    'BEGIN { if (r > 0) printf "%.2f", (b - a) * 1e6 / hz / r; else print "NA" }')
+  if [[ -n ${LOGFILE_OF[$name]:-} ]]; then
+    logb=$(awk -v s="$(stat -c %s "${LOGFILE_OF[$name]}")" -v r="$reqs" \
+      'BEGIN { if (r > 0) printf "%.1f", s / r; else print "NA" }')
+  fi
+  local errs=$((ec + er + ew + es + et))
+  printf '%s\t%s\tc%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$table" "$round" "$conns" "$name" \
+    "$rps" "$p50" "$p99" "$errs" "$reqs" "$rss" "$nproc" "$cpu" "$logb" "$la" >>"$RAW"
+  printf '  r%-2s %-6s c%-5s %-14s %9.0f req/s  p50 %7.3f ms  p99 %8.3f ms  err %-5s rss %6.1f MiB  cpu %6s us/req%s\n' \
+    "$round" "$table" "$conns" "$name" "$rps" "$(awk -v v="$p50" 'BEGIN{print v/1000}')" \
+    "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$errs" "$(awk -v v="$rss" 'BEGIN{print v/1024}')" "$cpu" \
+    "$([[ $logb != NA ]] && echo "  log $logb B/req")" >&2
+  [[ -z ${LOGFILE_OF[$name]:-} ]] || : >"${LOGFILE_OF[$name]}"
+}
+
+# ---------------------------------------------------------------- servers ---
+declare -A TABLE_OF=() ALT_BIN=()
+MAIN=()
+LOGT=()
+for t in $TARGETS; do MAIN+=("$t"); TABLE_OF[$t]=main; done
+for spec in $GREET_ALT; do
+  [[ $spec =~ ^([A-Za-z0-9_.]+)=(.+)$ ]] || die "GREET_ALT wants label=/path/to/greet-server or label=@rev, not '$spec'"
+  alt=greet-alt-${BASH_REMATCH[1]} bin=${BASH_REMATCH[2]}
+  if [[ $bin == @* ]]; then
+    build_rev "${bin#@}"
+    bin=$REV_BIN
+  fi
+  [[ -x $bin ]] || die "GREET_ALT: $bin is not executable"
+  ALT_BIN[$alt]=$bin
+  MAIN+=("$alt")
+  TABLE_OF[$alt]=main
+done
+LOG_NOTE=""
+if [[ $LOG_TABLE == 1 ]]; then
+  if [[ " $TARGETS " == *" nginx "* ]]; then LOGT+=(nginx-log); TABLE_OF[nginx-log]=log; fi
+  if [[ -n $GS_LOG_TO && " $TARGETS " == *" greet "* ]]; then
+    LOGT+=(greet-log); TABLE_OF[greet-log]=log
+  else
+    LOG_NOTE="greet-server has no access-log option yet (none in its --help): greet-log not run"
+  fi
+fi
+ALL=("${MAIN[@]}" "${LOGT[@]}")
+
+for name in "${ALL[@]}"; do start "$name"; done
+echo "== servers" >&2
+{
+  printf 'target\tport\tpid\tcheck\n'
+  for name in "${ALL[@]}"; do
+    "$PY" "$HERE/probe.py" wait "${PORT_OF[$name]}" 20 ||
+      { tail -5 "$OUT/$name.out" "$OUT/$name.err" 2>/dev/null >&2; die "$name did not start"; }
+    chk=$("$PY" "$HERE/probe.py" check "${PORT_OF[$name]}" || true)
+    [[ $chk == *"body='Hello, John!'"* ]] || die "$name answers wrongly: $chk"
+    printf '%s\t%s\t%s\t%s\n' "$name" "${PORT_OF[$name]}" "${PID_OF[$name]}" "$chk"
+  done
+} | tee "$OUT/servers.tsv" | column -t -s $'\t' >&2
+
+# ---------------------------------------------------------- environment ---
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+    "$(awk '/^MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)," \
+    "$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "git: HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z $(git -C "$ROOT" status --porcelain -- bin lib include 2>/dev/null) ]] || echo ', working tree: bin/lib/include changed or new files')${GREET_REV:+, greet-server built from $GREET_REV}"
+  echo "greet-server: $("$GS" --version 2>&1 | head -1) ($GS)"
+  for a in "${!ALT_BIN[@]}"; do echo "$a: ${ALT_BIN[$a]}"; done
+  echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
+  echo "nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') ($(dpkg-query -W -f '${Package} ${Version}' nginx-light 2>/dev/null))"
+  echo "flask: $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"), "werkzeug", m.version("werkzeug"))' 2>/dev/null) on $("$PY" -V 2>&1)"
+  echo "wrk: $(dpkg-query -W -f '${Version}' wrk 2>/dev/null)"
+  echo "cc: $(cc --version | head -1)"
+  echo "knobs: ROUNDS=$ROUNDS DURATION=${DUR_S}s LOADS='$LOADS' FLASK_LOADS='$FLASK_LOADS' WARMUP=$WARMUP PAUSE=$PAUSE STARTS=$STARTS"
+  echo "greet access log: off=[${GS_OFF[*]}] on=[${GS_ON[*]//@FILE@/FILE}] to=${GS_LOG_TO:-none}"
+  [[ -n $LOG_NOTE ]] && echo "note: $LOG_NOTE"
+  echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/env.txt"
+sed 's/^/  /' "$OUT/env.txt" >&2
+
+# ------------------------------------------------------------------- runs ---
+runs_for() { # CONNS -> the targets that run at this load
+  local c=$1 t
+  for t in "${ALL[@]}"; do
+    [[ $t == flask && " $FLASK_LOADS " != *" $c "* ]] && continue
+    echo "$t"
+  done
+}
+
+if [[ $WARMUP != 0 ]]; then
+  echo "== warm-up: ${WARMUP}s per target and load" >&2
+  for c in $LOADS; do
+    for t in $(runs_for "$c"); do
+      wrk_run "$WARMUP" "$c" "http://127.0.0.1:${PORT_OF[$t]}/greet/John" "$OUT/wrk/warmup-c$c-$t.txt"
+    done
+  done
+fi
+
+n_runs=0
+for c in $LOADS; do n_runs=$((n_runs + $(runs_for "$c" | wc -l))); done
+echo "== $ROUNDS rounds x $n_runs runs of ${DUR_S}s (about $(( (ROUNDS * n_runs * (DUR_S + ${PAUSE%.*} + 1)) / 60 + 1 )) min)" >&2
+for ((r = 1; r <= ROUNDS; r++)); do
+  for c in $LOADS; do
+    mapfile -t order < <(runs_for "$c")
+    n=${#order[@]}
+    for ((k = 0; k < n; k++)); do
+      t=${order[$(((k + r - 1) % n))]}
+      measure "${TABLE_OF[$t]}" "$r" "$c" "$t"
+      sleep "$PAUSE"
+    done
+  done
+done
+echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/env.txt"
+
+# --------------------------------------------------------------- start-up ---
+if [[ $STARTS -gt 0 ]]; then
+  echo "== start-up: exec to first 'Hello, John!', $STARTS starts each" >&2
+  printf 'target\tmedian_ms\tmin_ms\tmax_ms\tn\n' >"$OUT/startup.tsv"
+  for t in greet mhd flask; do
+    [[ " $TARGETS " == *" $t "* ]] || continue
+    free_port
+    port=$PORT
+    case $t in
+      greet) cmd=("$GS" --port "$port" "${GS_OFF[@]}") ;;
+      mhd) cmd=("$MHD" --port "$port") ;;
+      flask) cmd=("$PY" "$HERE/flask_app.py" 127.0.0.1 "$port") ;;
+    esac
+    # probe.py starts, times and stops each instance itself (its own child)
+    res=$("$PY" "$HERE/probe.py" startup "$STARTS" "$port" -- "${cmd[@]}") || die "start-up timing of $t failed"
+    echo "  $t: $res" >&2
+    awk -v t="$t" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "%s\t%s\t%s\t%s\t%s\n", t, v["median_ms"], v["min_ms"], v["max_ms"], v["n"] }' <<<"$res" >>"$OUT/startup.tsv"
+  done
+fi
+
+if [[ $MICRO == 1 ]]; then
+  echo "== micro-benchmarks (build-bench-tools/micro)" >&2
+  "$TOOLS/micro" | tee "$OUT/micro.txt" >&2
+fi
+
+# ---------------------------------------------------------------- summary ---
+"$PY" "$HERE/summarize.py" "$OUT"
+echo
+echo "results: $OUT (raw.tsv, summary.md, perf-*.png, env.txt)"

@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""summarize.py - tables, goals and charts from a tests/bench/run.sh results folder.
+
+  summarize.py RESULTS_DIR        prints the tables; writes RESULTS_DIR/summary.md
+                                  and RESULTS_DIR/perf-<load>.png (gnuplot)
+  summarize.py RESULTS_DIR --no-chart
+
+Reads raw.tsv (one row per wrk run), and servers.tsv, env.txt, startup.tsv
+and micro.txt when present.  Every figure of a target at a load is the
+median over the rounds; [min..max] is the spread of req/s.  Two ratios:
+"x nginx" is the ratio of the medians, "paired" the median of the per-round
+ratios (each round ran the targets back to back, so a slow moment of the
+shared machine hits both sides of a paired ratio).
+"""
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+REFS = {'main': ['nginx', 'mhd'], 'log': ['nginx-log']}
+NAMES = {
+    'greet': 'greet-server',
+    'mhd': 'bare MHD',
+    'nginx': 'nginx',
+    'flask': 'Flask (seed)',
+    'greet-log': 'greet-server + log',
+    'nginx-log': 'nginx + log',
+}
+
+
+def load_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            p = line.rstrip('\n').split('\t')
+            num = lambda s: None if s in ('NA', '') else float(s)
+            rows.append(dict(table=p[0], round=int(p[1]), load=p[2], target=p[3], rps=float(p[4]),
+                             p50=float(p[5]) / 1000, p99=float(p[6]) / 1000, errors=int(p[7]),
+                             requests=int(p[8]), rss=num(p[9]), nproc=p[10], cpu=num(p[11]),
+                             logb=num(p[12]), loadavg=num(p[13])))
+    return rows
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def order(seq):
+    seen = []
+    for s in seq:
+        if s not in seen:
+            seen.append(s)
+    return seen
+
+
+def load_key(label):
+    return int(label.lstrip('c'))
+
+
+class Stats:
+    """Medians and ratios per (table, load, target)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.cell = {}
+        for r in rows:
+            self.cell.setdefault((r['table'], r['load'], r['target']), []).append(r)
+
+    def runs(self, table, load, target):
+        return self.cell.get((table, load, target), [])
+
+    def median(self, table, load, target, key):
+        return med([r[key] for r in self.runs(table, load, target)])
+
+    def ratio(self, table, load, target, ref, key='rps'):
+        """(ratio of medians, median of same-round ratios) or (None, None)."""
+        a, b = self.median(table, load, target, key), self.median(table, load, ref, key)
+        if a is None or not b:
+            return None, None
+        by_round = {r['round']: r[key] for r in self.runs(table, load, ref)}
+        paired = [r[key] / by_round[r['round']] for r in self.runs(table, load, target)
+                  if by_round.get(r['round'])]
+        return a / b, (statistics.median(paired) if paired else None)
+
+
+def fmt_rps(v):
+    return f'{v:,.0f}'
+
+
+def fmt_ratio(pair):
+    m, p = pair
+    if m is None:
+        return '-'
+    return f'{m:.2f} ({p:.2f})' if p is not None else f'{m:.2f}'
+
+
+def table(stats, tab, refs):
+    """Rows of one table as lists of strings, with its header."""
+    loads = sorted(order(r['load'] for r in stats.rows if r['table'] == tab), key=load_key)
+    targets = order(r['target'] for r in stats.rows if r['table'] == tab)
+    refs = [x for x in refs if x in targets]
+    hdr = ['load', 'target', 'req/s', '[min..max]', 'p50 ms', 'p99 ms', 'errors',
+           'peak RSS MiB', 'cpu us/req']
+    if tab == 'log':
+        hdr.append('log B/req')
+    hdr += [f'x {x} (paired)' for x in refs]
+    out = []
+    for load in loads:
+        for t in targets:
+            rs = stats.runs(tab, load, t)
+            if not rs:
+                continue
+            rps = [r['rps'] for r in rs]
+            rss = [r['rss'] for r in rs if r['rss'] is not None]
+            cpu = stats.median(tab, load, t, 'cpu')
+            row = [load, t, fmt_rps(med(rps)), f'[{fmt_rps(min(rps))}..{fmt_rps(max(rps))}]',
+                   f'{stats.median(tab, load, t, "p50"):.3f}', f'{stats.median(tab, load, t, "p99"):.3f}',
+                   str(sum(r['errors'] for r in rs)),
+                   f'{max(rss) / 1024:.1f} ({rs[0]["nproc"]}p)' if rss else '-',
+                   f'{cpu:.1f}' if cpu is not None else '-']
+            if tab == 'log':
+                lb = stats.median(tab, load, t, 'logb')
+                row.append(f'{lb:.0f}' if lb is not None else '-')
+            row += [fmt_ratio(stats.ratio(tab, load, t, ref)) for ref in refs]
+            out.append(row)
+    return hdr, out
+
+
+def as_text(hdr, rows, group=True):
+    w = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(hdr)] if rows else [len(h) for h in hdr]
+    lines = ['  '.join(h.ljust(w[i]) for i, h in enumerate(hdr)).rstrip()]
+    last = None
+    for r in rows:
+        if group and last is not None and r[0] != last:
+            lines.append('')
+        last = r[0]
+        lines.append('  '.join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+    return '\n'.join(lines)
+
+
+def as_md(hdr, rows):
+    right = lambda h: h not in ('load', 'target')
+    lines = ['| ' + ' | '.join(hdr) + ' |',
+             '|' + '|'.join('---:' if right(h) else '---' for h in hdr) + '|']
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    return '\n'.join(lines)
+
+
+def goals(stats):
+    """Issue 7's server goals for every greet-server target of the main table."""
+    out = []
+    loads = sorted(order(r['load'] for r in stats.rows if r['table'] == 'main'), key=load_key)
+    greets = [t for t in order(r['target'] for r in stats.rows if r['table'] == 'main')
+              if t == 'greet' or t.startswith('greet-alt-')]
+
+    def line(ok, text):
+        out.append(f'- {"met" if ok else "NOT met"}: {text}')
+
+    for g in greets:
+        if len(greets) > 1:
+            out.append(f'{g}:')
+        for load in loads:
+            m, p = stats.ratio('main', load, g, 'mhd')
+            if m is not None:
+                line(m >= 0.95, f'{load}: {g} >= 0.95x bare MHD: {m:.2f}x (paired {p:.2f}x)')
+        for load in loads:
+            want = 1.0 if load == 'c1' else 0.9
+            m, p = stats.ratio('main', load, g, 'nginx')
+            if m is not None:
+                line(m >= want, f'{load}: {g} >= {want:.1f}x nginx: {m:.2f}x (paired {p:.2f}x)')
+            q, _ = stats.ratio('main', load, g, 'nginx', key='p99')
+            if q is not None:
+                gp, np_ = stats.median('main', load, g, 'p99'), stats.median('main', load, 'nginx', 'p99')
+                line(q <= 1.5, f'{load}: {g} p99 <= 1.5x nginx p99: {gp:.3f} ms vs {np_:.3f} ms = {q:.2f}x')
+        if 'c1000' in loads:
+            rss = [r['rss'] for r in stats.runs('main', 'c1000', g) if r['rss'] is not None]
+            if rss:
+                line(max(rss) / 1024 <= 16, f'c1000: {g} peak RSS <= 16 MiB: {max(rss) / 1024:.1f} MiB (max over rounds)')
+            errs = sum(r['errors'] for r in stats.runs('main', 'c1000', g))
+            line(errs == 0, f'c1000: {g} no errors: {errs}')
+        m, p = stats.ratio('main', 'c50', g, 'flask')
+        if m is not None:
+            line(m >= 50, f'c50: {g} >= 50x the Flask seed: {m:.0f}x (paired {p:.0f}x)')
+    return out
+
+
+def startup(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        rows = list(csv.DictReader(f, delimiter='\t'))
+    if not rows:
+        return None
+    hdr = ['target', 'median ms', '[min..max] ms', 'starts', 'x greet']
+    g = next((float(r['median_ms']) for r in rows if r['target'] == 'greet'), None)
+    out = []
+    for r in rows:
+        m = float(r['median_ms'])
+        out.append([r['target'], f'{m:.1f}', f'[{float(r["min_ms"]):.1f}..{float(r["max_ms"]):.1f}]',
+                    r['n'], f'{m / g:.1f}' if g else '-'])
+    return hdr, out
+
+
+def short(v):
+    return f'{v / 1000:.1f}k' if v >= 10000 else f'{v:,.0f}'
+
+
+def chart(stats, outdir):
+    """perf-<load>.png: median req/s per target, min..max bars, ratio labels."""
+    if shutil.which('gnuplot') is None:
+        print('(gnuplot not found: no charts; apt-get install gnuplot-nox)', file=sys.stderr)
+        return []
+    made = []
+    colors = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'nginx': '#969696', 'flask': '#fc8d59',
+              'greet-log': '#0868ac', 'nginx-log': '#636363'}
+    loads = sorted(order(r['load'] for r in stats.rows), key=load_key)
+    for load in loads:
+        dat = os.path.join(outdir, f'chart-{load}.dat')
+        n = 0
+        with open(dat, 'w') as f:
+            for tab in ('main', 'log'):
+                for t in order(r['target'] for r in stats.rows if r['table'] == tab):
+                    rs = stats.runs(tab, load, t)
+                    if not rs:
+                        continue
+                    rps = [r['rps'] for r in rs]
+                    refs = REFS[tab]
+                    parts = []
+                    for ref in refs:
+                        m, _ = stats.ratio(tab, load, t, ref)
+                        if m is not None and ref != t:
+                            parts.append(f'{m:.3f}x {ref}' if m < 0.1 else f'{m:.2f}x {ref}')
+                    label2 = ', '.join(parts) if parts else 'reference'
+                    col = colors.get(t, '#41ab5d').lstrip('#')
+                    f.write(f'{n}\t"{t}"\t{med(rps):.0f}\t{min(rps):.0f}\t{max(rps):.0f}\t'
+                            f'"{short(med(rps))}"\t"{label2}"\t{int(col, 16)}\n')
+                    n += 1
+        if n == 0:
+            continue
+        png = os.path.join(outdir, f'perf-{load}.png')
+        rounds = len(order(r['round'] for r in stats.rows))
+        gp = f'''
+set terminal pngcairo size 1000,520 font "DejaVu Sans,10"
+set output "{png}"
+set title "GET /greet/John, wrk -t1 -{load}: median req/s of {rounds} round(s), bars = min..max"
+set style fill solid 0.85 border -1
+set boxwidth 0.6
+set grid ytics
+set ylabel "requests per second"
+set yrange [0:*]
+set xrange [-0.6:{n - 0.4}]
+set format y "%.0s%c"
+set xtics nomirror
+set key off
+plot "{dat}" using 1:3:8:xtic(2) with boxes lc rgb variable, \\
+     "" using 1:4:(0):($5 - $4) with vectors nohead lw 1.5 lc rgb "black", \\
+     "" using 1:5:6 with labels offset 0,2.0 font ",10", \\
+     "" using 1:5:7 with labels offset 0,0.9 font ",8"
+'''
+        r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
+        if r.returncode != 0:
+            print(f'gnuplot failed for {load}: {r.stderr.strip()}', file=sys.stderr)
+            continue
+        made.append(png)
+    return made
+
+
+def main(argv):
+    if not argv or argv[0] in ('-h', '--help'):
+        print(__doc__)
+        return 2
+    outdir = argv[0]
+    rows = load_rows(os.path.join(outdir, 'raw.tsv'))
+    if not rows:
+        print('no runs in raw.tsv', file=sys.stderr)
+        return 1
+    stats = Stats(rows)
+    rounds = len(order(r['round'] for r in rows))
+    md = []
+
+    def both(title, text_table, md_table, note=''):
+        print(f'\n== {title}\n{text_table}')
+        md.append(f'### {title}\n\n{md_table}\n')
+        if note:
+            print(note)
+            md.append(note + '\n')
+
+    env = os.path.join(outdir, 'env.txt')
+    if os.path.exists(env):
+        with open(env) as f:
+            md.append('```\n' + f.read().rstrip() + '\n```\n')
+    servers = os.path.join(outdir, 'servers.tsv')
+    if os.path.exists(servers):
+        with open(servers) as f:
+            srv = list(csv.DictReader(f, delimiter='\t'))
+        lines = [f'{s["target"]:<12} {s["check"]}' for s in srv]
+        print('\n== servers\n' + '\n'.join(lines))
+        md.append('Checks (GET /greet/John, then a second request on the same connection):\n\n```\n'
+                  + '\n'.join(lines) + '\n```\n')
+
+    note = (f'Medians of {rounds} interleaved round(s). "x nginx (paired)": ratio of the median req/s to '
+            'nginx\'s, and in brackets the median of the same-round ratios; likewise for bare MHD. '
+            'errors = socket errors + non-2xx/3xx answers, summed over the rounds. peak RSS: the highest '
+            'VmHWM sum over the process tree ((Np) = processes); cpu us/req: server utime+stime per request.')
+    hdr, tr = table(stats, 'main', REFS['main'])
+    both('Access logging off', as_text(hdr, tr), as_md(hdr, tr), note)
+
+    if any(r['table'] == 'log' for r in rows):
+        hdr, tr = table(stats, 'log', REFS['log'])
+        extra = []
+        for load in sorted(order(r['load'] for r in rows if r['table'] == 'log'), key=load_key):
+            for t, base in (('greet-log', 'greet'), ('nginx-log', 'nginx')):
+                a, b = stats.median('log', load, t, 'rps'), stats.median('main', load, base, 'rps')
+                if a and b:
+                    extra.append(f'{load}: {t} = {a / b:.2f}x {base} without a log')
+        for t in ('greet-log', 'nginx-log'):
+            lb = [r['logb'] for r in rows if r['table'] == 'log' and r['target'] == t and r['logb'] is not None]
+            if lb and max(lb) < 1:
+                extra.append(f'WARNING: {t} wrote no access log lines (0 B/req): '
+                             'its row measures a server that does not log')
+        both('Access logging on (to a file on the same disk)', as_text(hdr, tr), as_md(hdr, tr),
+             'Cost of logging (ratio of medians, same rounds): ' + '; '.join(extra) if extra else '')
+
+    st = startup(os.path.join(outdir, 'startup.tsv'))
+    if st:
+        both('Start-up: exec to the first "Hello, John!"', as_text(*st, group=False), as_md(*st),
+             'Median of the starts; each is a fresh process, timed from just before exec until the '
+             'first GET /greet/John answers "Hello, John!" (polled every 0.5 ms).')
+
+    g = goals(stats)
+    if g:
+        print('\n== goals of issue 7 (server)\n' + '\n'.join(g))
+        md.append('### Goals of issue 7 (server)\n\n' + '\n'.join(g) + '\n')
+
+    micro = os.path.join(outdir, 'micro.txt')
+    if os.path.exists(micro):
+        with open(micro) as f:
+            md.append('### Library micro-benchmarks\n\n' + f.read() + '\n')
+
+    if '--no-chart' not in argv:
+        pngs = chart(stats, outdir)
+        for p in pngs:
+            md.append(f'![{os.path.basename(p)}]({os.path.basename(p)})\n')
+        if pngs:
+            print('\ncharts: ' + ' '.join(pngs))
+    with open(os.path.join(outdir, 'summary.md'), 'w') as f:
+        f.write('\n'.join(md))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
