@@ -17,7 +17,12 @@
 #include "config.h"
 #include "routes.h"
 
-enum opt_kind { OPT_NUMBER, OPT_ADDRESS };
+enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL };
+
+/* OPT_CHOICE values, stored as their index; the order matches
+ * enum log_format and enum log_level in log.h. */
+static const char *const log_formats[] = {"json", "text", NULL};
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 
 struct opt {
   const char *name;     /* --name; the variable is GREET_ + NAME in upper case */
@@ -27,6 +32,7 @@ struct opt {
   unsigned long min, max;
   size_t offset;        /* of the field in struct server_config */
   const char *help;
+  const char *const *choices;   /* OPT_CHOICE only */
 };
 
 #define FIELD(f) offsetof(struct server_config, f)
@@ -46,6 +52,16 @@ static const struct opt opts[] = {
    FIELD(conn_limit), "most simultaneous connections (default 10000)"},
   {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
    FIELD(conn_memory), "request buffer per connection (default 16384)"},
+  {"log-format", "GREET_LOG_FORMAT", "json|text", OPT_CHOICE, 0, 0, FIELD(log_format),
+   "log lines as JSON objects or as text (default json)", log_formats},
+  {"log-level", "GREET_LOG_LEVEL", "LEVEL", OPT_CHOICE, 0, 0, FIELD(log_level),
+   "least level logged: debug, info, warn, error (default info)", log_levels},
+  {"access-log", "GREET_ACCESS_LOG", "yes|no", OPT_BOOL, 0, 1, FIELD(access_log),
+   "a log line per request (default yes; --no-access-log)"},
+  {"shutdown-timeout", "GREET_SHUTDOWN_TIMEOUT", "SECONDS", OPT_NUMBER, 0, 3600,
+   FIELD(shutdown_timeout), "on SIGTERM, wait this long for requests in flight (default 10)"},
+  {"drain-delay", "GREET_DRAIN_DELAY", "SECONDS", OPT_NUMBER, 0, 3600, FIELD(drain_delay),
+   "on SIGTERM, keep serving with /readyz 503 this long first (default 0)"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -64,6 +80,11 @@ static void defaults(struct server_config *cfg)
   cfg->conn_timeout = 30;
   cfg->conn_limit = 10000;
   cfg->conn_memory = 16384;
+  cfg->log_format = 0;
+  cfg->log_level = 1;
+  cfg->access_log = 1;
+  cfg->shutdown_timeout = 10;
+  cfg->drain_delay = 0;
 }
 
 static void usage(FILE *out, const char *prog)
@@ -72,12 +93,18 @@ static void usage(FILE *out, const char *prog)
                "Serve GET /greet/<name> -> \"Hello, <name>!\" over HTTP.\n\n", prog);
   for (size_t i = 0; i < NOPTS; i++) {
     char flag[64];
-    snprintf(flag, sizeof flag, "--%s=%s", opts[i].name, opts[i].metavar);
+    if (opts[i].kind == OPT_BOOL)
+      snprintf(flag, sizeof flag, "--[no-]%s", opts[i].name);
+    else
+      snprintf(flag, sizeof flag, "--%s=%s", opts[i].name, opts[i].metavar);
     fprintf(out, "  %-28s %s\n  %-28s   env %s\n", flag, opts[i].help, "", opts[i].env);
   }
   fprintf(out, "  %-28s %s\n  %-28s %s\n", "-h, --help", "show this help and exit",
           "-V, --version", "show the version and exit");
-  fprintf(out, "\nFlags win over environment variables.  SIGINT or SIGTERM stop the server.\n");
+  fprintf(out, "\nFlags win over environment variables.  With systemd socket activation\n"
+               "(LISTEN_FDS) the passed socket is used and --bind/--port are ignored.\n"
+               "SIGINT or SIGTERM stop the server gracefully; a second one stops it at once.\n"
+               "Endpoints: /greet/NAME, /livez, /healthz, /readyz, /version, /metrics.\n");
 }
 
 /* Stores one value, checked; `from` names where it came from for errors. */
@@ -104,6 +131,31 @@ static int set(struct server_config *cfg, const struct opt *o, const char *val,
     }
     memcpy(field, addr, len + 1);
     return 0;
+  }
+
+  if (o->kind == OPT_CHOICE) {
+    for (unsigned long i = 0; o->choices[i] != NULL; i++)
+      if (strcmp(val, o->choices[i]) == 0) {
+        *(unsigned long *)(void *)field = i;
+        return 0;
+      }
+    fprintf(err, "greet-server: invalid %s '%s': expected one of", from, val);
+    for (unsigned long i = 0; o->choices[i] != NULL; i++)
+      fprintf(err, "%s %s", i ? "," : "", o->choices[i]);
+    fprintf(err, "\n");
+    return -1;
+  }
+
+  if (o->kind == OPT_BOOL) {
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+      if (strcmp(val, yes[i]) == 0 || strcmp(val, no[i]) == 0) {
+        *(unsigned long *)(void *)field = strcmp(val, yes[i]) == 0;
+        return 0;
+      }
+    }
+    fprintf(err, "greet-server: invalid %s '%s': expected yes or no\n", from, val);
+    return -1;
   }
 
   char *end;
@@ -165,11 +217,24 @@ enum config_result config_load(struct server_config *cfg, int argc, char **argv,
     const char *eq = strchr(arg + 2, '=');
     size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
     const struct opt *o = find(arg + 2, len);
+    const char *val = NULL;
+    if (o == NULL && eq == NULL && len > 3 && strncmp(arg + 2, "no-", 3) == 0) {
+      const struct opt *neg = find(arg + 5, len - 3);
+      if (neg != NULL && neg->kind == OPT_BOOL) {
+        o = neg;                 /* --no-access-log */
+        val = "no";
+      }
+    }
     if (o == NULL) {
       fprintf(err, "greet-server: unknown option '%.*s' (see --help)\n", (int)(len + 2), arg);
       return CONFIG_ERROR;
     }
-    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (val == NULL) {
+      if (o->kind == OPT_BOOL && eq == NULL)
+        val = "yes";             /* --access-log alone */
+      else
+        val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    }
     if (val == NULL) {
       fprintf(err, "greet-server: option --%s needs a value\n", o->name);
       return CONFIG_ERROR;

@@ -14,6 +14,11 @@ struct server_config {
   unsigned long conn_timeout; /* idle seconds before a connection is closed */
   unsigned long conn_limit;   /* simultaneous connections */
   unsigned long conn_memory;  /* bytes of request buffer per connection */
+  unsigned long log_format;   /* enum log_format: 0 json, 1 text */
+  unsigned long log_level;    /* enum log_level: least level written */
+  unsigned long access_log;   /* 1: a line per request; 0: none */
+  unsigned long shutdown_timeout; /* seconds in-flight requests get to finish */
+  unsigned long drain_delay;  /* seconds of 503 readiness before closing */
 };
 
 enum config_result {

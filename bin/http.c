@@ -1,20 +1,48 @@
 /*
- * http.c - libmicrohttpd adapter: request in, routes.c, response out.
+ * http.c - libmicrohttpd adapter: request in, routes.c, response out,
+ * then one count and one log line.
  *
  * Kept thin on purpose: what a request means is decided in routes.c;
  * this file only knows how libmicrohttpd 0.9.75 wants to be driven.
+ *
+ * Per request, and without allocating anything of our own: the URI log
+ * callback (called once per request line) stamps the start time into the
+ * request's context pointer, the access handler routes, answers, counts
+ * and logs, and the completion callback ends the in-flight count.
+ *
+ * Requests libmicrohttpd answers itself (400, 413, 414, 431, 505: a bad
+ * request line or header, a header too large for the connection's
+ * memory) never reach the access handler.  0.9.75 reports them only
+ * through its error log, as "Error processing request (HTTP response
+ * code is %u ...)", so the logger callback counts them
+ * (http_requests_total{method="other"}) and logs them at warn level,
+ * without method, path or address: that message carries no connection.
  */
+#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
+#include <greet.h>
+
 #include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "reqid.h"
 #include "routes.h"
+#include "service.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int mhd_result;
@@ -25,21 +53,165 @@ typedef enum MHD_Result mhd_result;
 struct http_server {
   struct MHD_Daemon *daemon;
   size_t max_name;
+  int access_log;
+  atomic_int not_ready;
+  atomic_int draining;
+  int listen_fd;          /* after http_stop_accepting(): ours to close */
+  int activated;          /* the socket came from systemd */
+  int quiesced;
+  char version_json[512];
+  size_t version_len;
 };
 
-static mhd_result queue(struct MHD_Connection *conn, const struct route_response *r)
+/*
+ * A request's context pointer holds its start time and two flags, not a
+ * pointer: (monotonic ns << 2) | flags.  It is never NULL (the clock
+ * does not read 0) and needs no allocation or cleanup.
+ */
+#define REQ_HEADERS 1u   /* the access handler has seen the headers */
+#define REQ_ANSWERED 2u  /* a response was queued, counted and logged */
+
+static uint64_t now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+  (void)cls;
+  (void)uri;
+  (void)conn;
+  metrics_in_flight_add(1);
+  return (void *)(uintptr_t)(now_ns() << 2);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+  (void)cls;
+  (void)conn;
+  (void)toe;
+  if (*con_cls != NULL)
+    metrics_in_flight_add(-1);
+  *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+  (void)cls;
+  (void)conn;
+  (void)socket_context;
+  metrics_connections_add(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  static const char rejected[] = "Error processing request (HTTP response code is %u";
+  const struct http_server *srv = cls;
+  char text[512];
+
+  if (strncmp(fmt, rejected, sizeof rejected - 1) == 0) {
+    va_list aq;
+    va_copy(aq, ap);
+    unsigned status = va_arg(aq, unsigned);
+    va_end(aq);
+    metrics_count_status(METRICS_OTHER, status);
+    if (srv->access_log) {
+      struct log_access a = {.level = LOG_WARN, .status = status,
+                             .msg = "rejected by the HTTP parser"};
+      log_access(&a);
+    }
+    return;
+  }
+  vsnprintf(text, sizeof text, fmt, ap);
+  log_msg(LOG_WARN, "libmicrohttpd: %s", text);
+}
+
+/* "1.2.3.4:5678" or "[::1]:5678" into buf (64 bytes), or NULL. */
+static const char *remote_address(struct MHD_Connection *conn, char *buf)
+{
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  char ip[INET6_ADDRSTRLEN];
+
+  if (ci == NULL || ci->client_addr == NULL)
+    return NULL;
+  if (ci->client_addr->sa_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
+    snprintf(buf, 64, "%s:%u", ip, ntohs(sin->sin_port));
+  } else if (ci->client_addr->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
+    snprintf(buf, 64, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+  } else {
+    return NULL;
+  }
+  return buf;
+}
+
+/* The /metrics body, rendered into a buffer libmicrohttpd frees. */
+static struct MHD_Response *metrics_response(const struct http_server *srv, size_t *len)
+{
+  struct metrics_snapshot *snap = malloc(sizeof *snap);
+  struct metrics_process proc;
+  struct metrics_info info = {GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
+                              !atomic_load_explicit(&srv->not_ready, memory_order_relaxed)};
+  struct MHD_Response *resp = NULL;
+  char *body;
+
+  if (snap == NULL)
+    return NULL;
+  metrics_snapshot(snap);
+  metrics_read_process(&proc);
+  *len = metrics_render(snap, &proc, &info, NULL, 0);
+  body = malloc(*len + 1);
+  if (body != NULL) {
+    metrics_render(snap, &proc, &info, body, *len + 1);
+    resp = MHD_create_response_from_buffer(*len, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL)
+      free(body);
+  }
+  free(snap);
+  return resp;
+}
+
+/* Builds and queues the response; returns its body length in *bytes. */
+static mhd_result queue(const struct http_server *srv, struct MHD_Connection *conn,
+                        const struct route_response *r, const char *request_id, size_t *bytes)
 {
   struct MHD_Response *resp;
   mhd_result ret;
+  size_t len = r->body_len;
 
-  /* MUST_COPY only reads the body, whatever the prototype says */
-  resp = MHD_create_response_from_buffer(r->body_len, (void *)(uintptr_t)r->body,
-                                         MHD_RESPMEM_MUST_COPY);
+  switch (r->body_kind) {
+  case ROUTE_BODY_METRICS:
+    resp = metrics_response(srv, &len);
+    break;
+  case ROUTE_BODY_VERSION:
+    len = srv->version_len;
+    resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)srv->version_json,
+                                           MHD_RESPMEM_PERSISTENT);
+    break;
+  case ROUTE_BODY_TEXT:
+  default:
+    /* MUST_COPY only reads the body, whatever the prototype says */
+    resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)r->body,
+                                           MHD_RESPMEM_MUST_COPY);
+    break;
+  }
   if (resp == NULL)
     return MHD_NO;
-  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8") != MHD_YES ||
+  *bytes = len;
+  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type) != MHD_YES ||
       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-      (r->allow != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)) {
+      MHD_add_response_header(resp, "X-Request-Id", request_id) != MHD_YES ||
+      (r->allow != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES) ||
+      (r->no_store && MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) ||
+      (atomic_load_explicit(&srv->draining, memory_order_relaxed) &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
     MHD_destroy_response(resp);
     return MHD_NO;
   }
@@ -61,13 +233,20 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
 {
   const struct http_server *srv = cls;
   char body[ROUTE_BODY_CAP(ROUTE_MAX_NAME_LIMIT)];
+  char generated[33], remote[64];
   struct route_response res;
   struct route_request req;
+  uintptr_t tag = (uintptr_t)*con_cls;
+  const char *request_id;
+  size_t bytes = 0;
+  mhd_result ret;
 
   (void)version;
   (void)upload_data;
-  if (*con_cls == NULL) {
-    *con_cls = conn;          /* any non-NULL mark: the headers are in */
+  if (tag == 0)
+    tag = (uintptr_t)(now_ns() << 2);   /* no URI log call: cannot happen */
+  if (!(tag & REQ_HEADERS)) {
+    *con_cls = (void *)(tag | REQ_HEADERS);
     return MHD_YES;
   }
   if (*upload_data_size != 0) {
@@ -78,8 +257,30 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   req.target = url;
   req.target_len = strlen(url);
   req.max_name = srv->max_name;
+  req.not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
   route_request(&req, body, sizeof body, &res);
-  return queue(conn, &res);
+
+  request_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+  if (!reqid_valid(request_id)) {
+    reqid_generate(generated);
+    request_id = generated;
+  }
+  ret = queue(srv, conn, &res, request_id, &bytes);
+  if (ret != MHD_YES)
+    return ret;
+
+  uint64_t took = now_ns() - (uint64_t)(tag >> 2);
+  metrics_count_request(metrics_method_index(method), res.status, took);
+  if (srv->access_log) {
+    struct log_access a = {
+      .level = LOG_INFO, .method = method, .path = url, .path_len = req.target_len,
+      .status = res.status, .duration_ns = took, .bytes = bytes,
+      .remote = remote_address(conn, remote), .request_id = request_id,
+    };
+    log_access(&a);
+  }
+  *con_cls = (void *)(tag | REQ_ANSWERED);
+  return ret;
 }
 
 /*
@@ -96,16 +297,39 @@ static size_t keep_raw(void *cls, struct MHD_Connection *conn, char *s)
   return strlen(s);
 }
 
-struct http_server *http_start(const struct server_config *cfg, FILE *err)
+static void version_json(struct http_server *srv)
+{
+  int n = snprintf(srv->version_json, sizeof srv->version_json,
+                   "{\"name\":\"greet-server\",\"version\":\"%s\",\"libgreet\":\"%s\","
+                   "\"libmicrohttpd\":\"%s\",\"compiler\":\"%s\",\"systemd\":%s}\n",
+                   GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
+#if defined(__clang__)
+                   "clang " __clang_version__,
+#elif defined(__GNUC__)
+                   "gcc " __VERSION__,
+#else
+                   "unknown",
+#endif
+                   service_has_systemd() ? "true" : "false");
+  srv->version_len = n > 0 && (size_t)n < sizeof srv->version_json ? (size_t)n : 0;
+}
+
+struct http_server *http_start_socket(const struct server_config *cfg, int listen_fd)
 {
   struct sockaddr_storage ss;
   struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
   struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  /* MHD_USE_ITC: MHD_quiesce_daemon() and MHD_add_connection() need it */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
   struct http_server *srv;
 
   memset(&ss, 0, sizeof ss);
-  if (inet_pton(AF_INET, cfg->bind, &sin->sin_addr) == 1) {
+  if (listen_fd >= 0) {
+    struct sockaddr_storage bound;
+    socklen_t len = sizeof bound;
+    if (getsockname(listen_fd, (struct sockaddr *)&bound, &len) == 0 && bound.ss_family == AF_INET6)
+      flags |= MHD_USE_IPv6;
+  } else if (inet_pton(AF_INET, cfg->bind, &sin->sin_addr) == 1) {
     sin->sin_family = AF_INET;
     sin->sin_port = htons((unsigned short)cfg->port);
   } else if (inet_pton(AF_INET6, cfg->bind, &sin6->sin6_addr) == 1) {
@@ -113,20 +337,32 @@ struct http_server *http_start(const struct server_config *cfg, FILE *err)
     sin6->sin6_port = htons((unsigned short)cfg->port);
     flags |= MHD_USE_IPv6;
   } else {
-    fprintf(err, "greet-server: cannot listen on '%s': not an IP address\n", cfg->bind);
+    log_msg(LOG_ERROR, "cannot listen on '%s': not an IP address", cfg->bind);
     return NULL;
   }
 
   srv = calloc(1, sizeof *srv);
   if (srv == NULL) {
-    fprintf(err, "greet-server: out of memory\n");
+    log_msg(LOG_ERROR, "out of memory");
     return NULL;
   }
   srv->max_name = cfg->max_name;
+  srv->access_log = cfg->access_log != 0;
+  srv->listen_fd = -1;
+  srv->activated = listen_fd >= 0;
+  atomic_init(&srv->not_ready, 1);
+  atomic_init(&srv->draining, 0);
+  version_json(srv);
 
   struct MHD_OptionItem options[] = {
-    {MHD_OPTION_SOCK_ADDR, 0, &ss},
+    /* first, so that no message goes to stderr unformatted */
+    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
+    {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+     listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : &ss},
     {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
+    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
+    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
@@ -138,12 +374,20 @@ struct http_server *http_start(const struct server_config *cfg, FILE *err)
   srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
                                  MHD_OPTION_ARRAY, options, MHD_OPTION_END);
   if (srv->daemon == NULL) {
-    fprintf(err, "greet-server: cannot listen on %s port %lu (in use, or not allowed)\n",
-            cfg->bind, cfg->port);
+    if (listen_fd >= 0)
+      log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);
+    else
+      log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use, or not allowed)", cfg->bind, cfg->port);
     free(srv);
     return NULL;
   }
   return srv;
+}
+
+struct http_server *http_start(const struct server_config *cfg, FILE *err)
+{
+  (void)err;
+  return http_start_socket(cfg, -1);
 }
 
 unsigned http_port(const struct http_server *srv)
@@ -152,10 +396,69 @@ unsigned http_port(const struct http_server *srv)
   return info != NULL ? info->port : 0;
 }
 
+void http_set_ready(struct http_server *srv, int ready)
+{
+  atomic_store(&srv->not_ready, !ready);
+}
+
+void http_begin_drain(struct http_server *srv)
+{
+  atomic_store(&srv->not_ready, 1);
+  atomic_store(&srv->draining, 1);
+}
+
+void http_stop_accepting(struct http_server *srv)
+{
+  MHD_socket fd;
+
+  if (srv->quiesced)
+    return;
+  fd = MHD_quiesce_daemon(srv->daemon);
+  srv->quiesced = 1;
+  if (fd == MHD_INVALID_SOCKET)
+    return;
+  srv->listen_fd = fd;
+  if (srv->activated)
+    return;
+  /* Serve what the kernel already accepted, then stop listening: on
+   * Linux, shutdown() of a listening socket resets its queue and makes
+   * new connections fail with "connection refused". */
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0)
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  for (;;) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
+      break;
+    }
+    /* on failure MHD_add_connection() has closed c itself */
+    (void)MHD_add_connection(srv->daemon, c, (struct sockaddr *)&ss, len);
+  }
+  shutdown(fd, SHUT_RDWR);
+}
+
+long http_in_flight(const struct http_server *srv)
+{
+  (void)srv;
+  return (long)metrics_in_flight();
+}
+
+long http_connections(const struct http_server *srv)
+{
+  (void)srv;
+  return (long)metrics_connections();
+}
+
 void http_stop(struct http_server *srv)
 {
   if (srv == NULL)
     return;
   MHD_stop_daemon(srv->daemon);
+  if (srv->listen_fd >= 0)
+    close(srv->listen_fd);
   free(srv);
 }

@@ -1,24 +1,118 @@
 /*
- * main.c - greet-server: configuration, start, wait for a signal, stop.
+ * main.c - greet-server: configuration, start, wait for a signal, drain,
+ * stop.
  */
+#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "config.h"
 #include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "service.h"
+
+/* How often the drain checks whether the last request has finished. */
+#define DRAIN_POLL_NS 10000000L
+/* With no request in flight for this long, the connections still open
+ * are idle keep-alive ones: they are closed without waiting longer. */
+#define IDLE_GRACE_NS 1000000000L
+
+static const char *signame(int sig)
+{
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+}
+
+static long long mono_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Waits for a signal in `set` for at most ns nanoseconds (forever when
+ * ns < 0), sending WATCHDOG=1 every half watchdog interval meanwhile.
+ * Returns the signal, or 0 on timeout.
+ */
+static int wait_signal(const sigset_t *set, long long ns, unsigned long long watchdog_usec)
+{
+  long long deadline = ns >= 0 ? mono_ns() + ns : -1;
+  long long ping = watchdog_usec ? (long long)watchdog_usec * 500 : -1;
+
+  for (;;) {
+    long long left = deadline >= 0 ? deadline - mono_ns() : -1;
+    long long step = left;
+    if (deadline >= 0 && left <= 0)
+      return 0;
+    if (ping > 0 && (step < 0 || step > ping))
+      step = ping;
+    int sig;
+    if (step < 0) {
+      if (sigwait(set, &sig) == 0)
+        return sig;
+      continue;
+    }
+    struct timespec ts = {(time_t)(step / 1000000000LL), (long)(step % 1000000000LL)};
+    sig = sigtimedwait(set, NULL, &ts);
+    if (sig > 0)
+      return sig;
+    if (errno == EAGAIN && ping > 0)
+      service_notify("WATCHDOG=1");
+  }
+}
+
+/* "http://127.0.0.1:5000" for the socket really listened on. */
+static void describe(const struct server_config *cfg, int listen_fd, unsigned port,
+                     char *buf, size_t cap)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  char ip[INET6_ADDRSTRLEN] = "";
+
+  if (listen_fd >= 0 && getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0) {
+    if (ss.ss_family == AF_INET6) {
+      const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+      inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
+      snprintf(buf, cap, "http://[%s]:%u", ip, ntohs(s6->sin6_port));
+      return;
+    }
+    if (ss.ss_family == AF_INET) {
+      const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+      inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
+      snprintf(buf, cap, "http://%s:%u", ip, ntohs(s4->sin_port));
+      return;
+    }
+  }
+  snprintf(buf, cap, "http://%s%s%s:%u", strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
+           strchr(cfg->bind, ':') ? "]" : "", port);
+}
 
 /*
  * SIGINT and SIGTERM are blocked before the daemon starts, so every thread
  * libmicrohttpd creates inherits the mask and the signals can only be
  * taken here, by sigwait(): no handler runs in a worker thread mid-request.
+ *
+ * Shutdown: readiness turns 503 and responses say "Connection: close"
+ * (http_begin_drain); after --drain-delay the listening socket stops
+ * accepting; requests in flight get up to --shutdown-timeout to finish;
+ * then every connection is closed and the process exits 0.  A second
+ * signal skips what is left of the wait.
  */
 int main(int argc, char **argv)
 {
   struct server_config cfg;
   struct http_server *srv;
   sigset_t stop;
-  int sig = 0;
+  char where[128];
+  int sig, listen_fd;
 
   switch (config_load(&cfg, argc, argv, stdout, stderr)) {
   case CONFIG_OK:
@@ -28,6 +122,7 @@ int main(int argc, char **argv)
   case CONFIG_ERROR:
     return 2;
   }
+  log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
 
   signal(SIGPIPE, SIG_IGN);
   sigemptyset(&stop);
@@ -35,16 +130,49 @@ int main(int argc, char **argv)
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-  srv = http_start(&cfg, stderr);
+  listen_fd = service_listen_fd();
+  srv = http_start_socket(&cfg, listen_fd);
   if (srv == NULL)
     return 1;
-  printf("greet-server: listening on http://%s%s%s:%u (%lu threads)\n",
-         strchr(cfg.bind, ':') ? "[" : "", cfg.bind, strchr(cfg.bind, ':') ? "]" : "",
-         http_port(srv), cfg.threads);
-  fflush(stdout);
+  describe(&cfg, listen_fd, http_port(srv), where, sizeof where);
+  log_msg(LOG_INFO, "listening on %s (%lu threads%s)", where, cfg.threads,
+          listen_fd >= 0 ? ", socket from the service manager" : "");
+  http_set_ready(srv, 1);
+  service_notify("READY=1");
 
-  sigwait(&stop, &sig);
+  unsigned long long watchdog = service_watchdog_usec();
+  sig = wait_signal(&stop, -1, watchdog);
+  log_msg(LOG_INFO, "%s: draining (drain delay %lus, shutdown timeout %lus)", signame(sig),
+          cfg.drain_delay, cfg.shutdown_timeout);
+  service_notify("STOPPING=1");
+  http_begin_drain(srv);
+
+  int hurry = 0;
+  if (cfg.drain_delay > 0)
+    hurry = wait_signal(&stop, (long long)cfg.drain_delay * 1000000000LL, watchdog) != 0;
+  http_stop_accepting(srv);
+
+  long long deadline = mono_ns() + (long long)cfg.shutdown_timeout * 1000000000LL;
+  long long idle_since = -1;
+  while (!hurry) {
+    long long t = mono_ns();
+    long in_flight = http_in_flight(srv), conns = http_connections(srv);
+    if (in_flight <= 0 && conns <= 0)
+      break;
+    if (in_flight > 0)
+      idle_since = -1;
+    else if (idle_since < 0)
+      idle_since = t;
+    else if (t - idle_since >= IDLE_GRACE_NS)
+      break;
+    if (t >= deadline) {
+      log_msg(LOG_WARN, "shutdown timeout: closing %ld requests in flight", in_flight);
+      break;
+    }
+    hurry = wait_signal(&stop, DRAIN_POLL_NS, 0) != 0;
+  }
   http_stop(srv);
-  printf("greet-server: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  log_msg(LOG_INFO, "stopped");
+  metrics_free();
   return 0;
 }

@@ -16,6 +16,7 @@
 #define LIT(s) s, sizeof(s) - 1
 
 static const char allow_greet[] = "GET, HEAD, OPTIONS";
+static const char allow_ops[] = "GET, HEAD";
 
 static void answer(struct route_response *res, unsigned status,
                    const char *body, size_t body_len)
@@ -24,6 +25,9 @@ static void answer(struct route_response *res, unsigned status,
   res->allow = NULL;
   res->body = body;
   res->body_len = body_len;
+  res->content_type = ROUTE_TEXT_PLAIN;
+  res->body_kind = ROUTE_BODY_TEXT;
+  res->no_store = 0;
 }
 
 /* 400 with libgreet's one-line description of what is wrong. */
@@ -122,6 +126,53 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   }
 }
 
+enum ops { OPS_LIVEZ, OPS_READYZ, OPS_VERSION, OPS_METRICS };
+
+static const struct {
+  const char *name;
+  size_t len;
+  enum ops what;
+} ops_paths[] = {
+  {LIT("livez"), OPS_LIVEZ},
+  {LIT("healthz"), OPS_LIVEZ},
+  {LIT("readyz"), OPS_READYZ},
+  {LIT("version"), OPS_VERSION},
+  {LIT("metrics"), OPS_METRICS},
+};
+
+/* The operational endpoints: GET and HEAD only, never cached. */
+static void ops(const struct route_request *req, enum ops what, struct route_response *res)
+{
+  if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+    answer(res, 405, LIT("Method Not Allowed: use GET or HEAD\n"));
+    res->allow = allow_ops;
+    res->no_store = 1;
+    return;
+  }
+  switch (what) {
+  case OPS_LIVEZ:
+    answer(res, 200, LIT("ok\n"));
+    break;
+  case OPS_READYZ:
+    if (req->not_ready)
+      answer(res, 503, LIT("not ready\n"));
+    else
+      answer(res, 200, LIT("ready\n"));
+    break;
+  case OPS_VERSION:
+    answer(res, 200, "", 0);
+    res->content_type = ROUTE_JSON;
+    res->body_kind = ROUTE_BODY_VERSION;
+    break;
+  case OPS_METRICS:
+    answer(res, 200, "", 0);
+    res->content_type = ROUTE_METRICS_TYPE;
+    res->body_kind = ROUTE_BODY_METRICS;
+    break;
+  }
+  res->no_store = 1;
+}
+
 void route_request(const struct route_request *req, char *buf, size_t cap,
                    struct route_response *res)
 {
@@ -168,6 +219,14 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
     if (slash == NULL)
       break;
     p = slash + 1;
+  }
+
+  if (nseg == 1) {
+    for (size_t i = 0; i < sizeof ops_paths / sizeof ops_paths[0]; i++)
+      if (segment_is(seg[0], seg_len[0], ops_paths[i].name, ops_paths[i].len)) {
+        ops(req, ops_paths[i].what, res);
+        return;
+      }
   }
 
   if (nseg != 2 || seg_len[1] == 0 || !segment_is(seg[0], seg_len[0], LIT("greet"))) {

@@ -18,20 +18,41 @@ struct route_request {
   const char *target;     /* raw request target: not decoded in any way */
   size_t target_len;
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
+  int not_ready;          /* nonzero while starting or draining: /readyz
+                           * answers 503 (zero, the default, is ready) */
 };
+
+/* Where the body of a response comes from. */
+enum route_body {
+  ROUTE_BODY_TEXT = 0,    /* body and body_len, as they are */
+  ROUTE_BODY_METRICS = 1, /* the caller renders the metrics (GET /metrics) */
+  ROUTE_BODY_VERSION = 2  /* the caller's version JSON (GET /version) */
+};
+
+#define ROUTE_TEXT_PLAIN "text/plain; charset=utf-8"
+#define ROUTE_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define ROUTE_JSON "application/json"
 
 struct route_response {
   unsigned status;          /* HTTP status code */
   const char *allow;        /* value of an Allow header, or NULL */
   const char *body;         /* static text or the caller's buffer */
   size_t body_len;
+  const char *content_type; /* ROUTE_TEXT_PLAIN unless an endpoint says */
+  enum route_body body_kind;
+  int no_store;             /* send Cache-Control: no-store (health, metrics) */
 };
 
 /*
  * Routes one request.  buf (cap >= ROUTE_BODY_CAP(req->max_name)) holds a
  * body that is built per request; res->body points either there or at
- * static text.  Every response is text/plain.  Never fails: any input
- * gives some HTTP answer.
+ * static text.  Never fails: any input gives some HTTP answer.
+ *
+ * Besides GET /greet/<name>, the operational endpoints answer GET and
+ * HEAD (405 with Allow otherwise), never cached: /livez and /healthz
+ * (200 while the process serves), /readyz (200, or 503 when
+ * req->not_ready), /version and /metrics (bodies the caller supplies,
+ * see res->body_kind).
  */
 void route_request(const struct route_request *req, char *buf, size_t cap,
                    struct route_response *res);

@@ -1,0 +1,358 @@
+/*
+ * metrics.c - per-thread counters, their sum, and the Prometheus text.
+ *
+ * Why shards and not one set of atomic counters: with one set, every
+ * request on every worker does a locked read-modify-write on the same
+ * cache lines, which then bounce between cores.  With a shard per thread
+ * the writer is alone on its lines; its "increment" is a relaxed load and
+ * a relaxed store (no lock prefix), and a scrape's relaxed loads see each
+ * 64-bit value whole.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics.h"
+
+static const uint64_t bucket_ns[METRICS_NBUCKETS] = {
+  100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 25000000,
+  50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000u,
+  5000000000u, 10000000000u,
+};
+
+static const char *const bucket_le[METRICS_NBUCKETS] = {
+  "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
+  "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
+};
+
+static const char *const method_names[METRICS_NMETHODS] = {
+  "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "other",
+};
+
+struct shard {
+  _Atomic uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
+  _Atomic uint64_t buckets[METRICS_NBUCKETS + 1];
+  _Atomic uint64_t duration_sum_ns;
+  _Atomic int64_t in_flight;
+  _Atomic int64_t connections;
+  struct shard *next;
+};
+
+static _Atomic(struct shard *) shards;
+static _Thread_local struct shard *my_shard;
+
+/* This thread's shard, created and published on first use. */
+static struct shard *shard(void)
+{
+  struct shard *s = my_shard;
+
+  if (s != NULL)
+    return s;
+  s = calloc(1, sizeof *s);
+  if (s == NULL)
+    abort();       /* 35 KiB once per thread; nothing sensible to do without it */
+  s->next = atomic_load_explicit(&shards, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&shards, &s->next, s, memory_order_release,
+                                                memory_order_relaxed))
+    ;
+  my_shard = s;
+  return s;
+}
+
+/* Single-writer increment: no other thread stores to a shard. */
+static inline void bump(_Atomic uint64_t *v, uint64_t by)
+{
+  atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + by,
+                        memory_order_relaxed);
+}
+
+static inline void bump_signed(_Atomic int64_t *v, int64_t by)
+{
+  atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + by,
+                        memory_order_relaxed);
+}
+
+enum metrics_method metrics_method_index(const char *m)
+{
+  switch (m[0]) {
+  case 'G':
+    return strcmp(m, "GET") == 0 ? METRICS_GET : METRICS_OTHER;
+  case 'H':
+    return strcmp(m, "HEAD") == 0 ? METRICS_HEAD : METRICS_OTHER;
+  case 'O':
+    return strcmp(m, "OPTIONS") == 0 ? METRICS_OPTIONS : METRICS_OTHER;
+  case 'P':
+    if (strcmp(m, "POST") == 0)
+      return METRICS_POST;
+    if (strcmp(m, "PUT") == 0)
+      return METRICS_PUT;
+    return strcmp(m, "PATCH") == 0 ? METRICS_PATCH : METRICS_OTHER;
+  case 'D':
+    return strcmp(m, "DELETE") == 0 ? METRICS_DELETE : METRICS_OTHER;
+  default:
+    return METRICS_OTHER;
+  }
+}
+
+const char *metrics_method_name(enum metrics_method m)
+{
+  return (unsigned)m < METRICS_NMETHODS ? method_names[m] : "other";
+}
+
+static unsigned code_index(unsigned status)
+{
+  return status >= METRICS_CODE_MIN && status < METRICS_CODE_MIN + METRICS_NCODES
+         ? status - METRICS_CODE_MIN : METRICS_NCODES - 1;
+}
+
+void metrics_count_status(enum metrics_method m, unsigned status)
+{
+  if ((unsigned)m >= METRICS_NMETHODS)
+    m = METRICS_OTHER;
+  bump(&shard()->requests[m][code_index(status)], 1);
+}
+
+void metrics_count_request(enum metrics_method m, unsigned status, uint64_t duration_ns)
+{
+  struct shard *s = shard();
+  unsigned b = 0;
+
+  if ((unsigned)m >= METRICS_NMETHODS)
+    m = METRICS_OTHER;
+  while (b < METRICS_NBUCKETS && duration_ns > bucket_ns[b])
+    b++;
+  bump(&s->requests[m][code_index(status)], 1);
+  bump(&s->buckets[b], 1);
+  bump(&s->duration_sum_ns, duration_ns);
+}
+
+void metrics_in_flight_add(int delta)
+{
+  bump_signed(&shard()->in_flight, delta);
+}
+
+void metrics_connections_add(int delta)
+{
+  bump_signed(&shard()->connections, delta);
+}
+
+int64_t metrics_in_flight(void)
+{
+  int64_t n = 0;
+  for (struct shard *s = atomic_load_explicit(&shards, memory_order_acquire); s; s = s->next)
+    n += atomic_load_explicit(&s->in_flight, memory_order_relaxed);
+  return n;
+}
+
+int64_t metrics_connections(void)
+{
+  int64_t n = 0;
+  for (struct shard *s = atomic_load_explicit(&shards, memory_order_acquire); s; s = s->next)
+    n += atomic_load_explicit(&s->connections, memory_order_relaxed);
+  return n;
+}
+
+void metrics_snapshot(struct metrics_snapshot *snap)
+{
+  memset(snap, 0, sizeof *snap);
+  for (struct shard *s = atomic_load_explicit(&shards, memory_order_acquire); s; s = s->next) {
+    for (unsigned m = 0; m < METRICS_NMETHODS; m++)
+      for (unsigned c = 0; c < METRICS_NCODES; c++)
+        snap->requests[m][c] += atomic_load_explicit(&s->requests[m][c], memory_order_relaxed);
+    for (unsigned b = 0; b <= METRICS_NBUCKETS; b++)
+      snap->buckets[b] += atomic_load_explicit(&s->buckets[b], memory_order_relaxed);
+    snap->duration_sum_ns += atomic_load_explicit(&s->duration_sum_ns, memory_order_relaxed);
+    snap->in_flight += atomic_load_explicit(&s->in_flight, memory_order_relaxed);
+    snap->connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
+  }
+}
+
+void metrics_free(void)
+{
+  struct shard *s = atomic_exchange(&shards, NULL);
+  while (s != NULL) {
+    struct shard *next = s->next;
+    free(s);
+    s = next;
+  }
+  my_shard = NULL;
+}
+
+void metrics_read_process(struct metrics_process *p)
+{
+  long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+  char buf[1024];
+  FILE *f;
+
+  p->cpu_seconds = -1;
+  p->start_time_seconds = -1;
+  p->resident_bytes = -1;
+  p->virtual_bytes = -1;
+  p->open_fds = -1;
+  p->max_fds = -1;
+
+  /* /proc/self/stat: "pid (comm) state ...": comm may hold spaces and
+   * parentheses, so the fields are counted from the last ')' */
+  f = fopen("/proc/self/stat", "r");
+  if (f != NULL) {
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p2 = strrchr(buf, ')');
+    unsigned long long utime, stime, start, vsize;
+    long long rss;
+    if (p2 != NULL && tick > 0 &&
+        sscanf(p2 + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+                       "%*d %*d %llu %llu %lld", &utime, &stime, &start, &vsize, &rss) == 5) {
+      p->cpu_seconds = (double)(utime + stime) / (double)tick;
+      p->virtual_bytes = (int64_t)vsize;
+      p->resident_bytes = (int64_t)rss * page;
+      f = fopen("/proc/stat", "r");
+      if (f != NULL) {
+        unsigned long long btime;
+        while (fgets(buf, sizeof buf, f) != NULL)
+          if (sscanf(buf, "btime %llu", &btime) == 1) {
+            p->start_time_seconds = (double)btime + (double)start / (double)tick;
+            break;
+          }
+        fclose(f);
+      }
+    }
+  }
+
+  DIR *d = opendir("/proc/self/fd");
+  if (d != NULL) {
+    int64_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+      if (e->d_name[0] != '.')
+        n++;
+    closedir(d);
+    p->open_fds = n - 1;    /* not the directory's own descriptor */
+  }
+
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    p->max_fds = (int64_t)rl.rlim_cur;
+}
+
+/* An appender that keeps counting past cap, like snprintf. */
+struct out {
+  char *buf;
+  size_t cap, len;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void put(struct out *o, const char *fmt, ...)
+{
+  va_list ap;
+  size_t room = o->len < o->cap ? o->cap - o->len : 0;
+  int n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    o->len += (size_t)n;
+}
+
+/* A label value with \, " and newline escaped as the format requires. */
+static void put_label(struct out *o, const char *v)
+{
+  for (; v != NULL && *v; v++) {
+    if (*v == '\\' || *v == '"')
+      put(o, "\\%c", *v);
+    else if (*v == '\n')
+      put(o, "\\n");
+    else
+      put(o, "%c", *v);
+  }
+}
+
+static void head(struct out *o, const char *name, const char *type, const char *help)
+{
+  put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_process *proc,
+                      const struct metrics_info *info, char *buf, size_t cap)
+{
+  struct out o = {buf, cap, 0};
+  uint64_t cum = 0;
+
+  if (cap > 0)
+    buf[0] = '\0';
+
+  head(&o, "http_requests_total", "counter",
+       "HTTP requests answered, by method and status code.");
+  for (unsigned m = 0; m < METRICS_NMETHODS; m++)
+    for (unsigned c = 0; c < METRICS_NCODES; c++)
+      if (snap->requests[m][c] != 0)
+        put(&o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
+            c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
+
+  head(&o, "http_request_duration_seconds", "histogram",
+       "Time from the request line to the queued response.");
+  for (unsigned b = 0; b < METRICS_NBUCKETS; b++) {
+    cum += snap->buckets[b];
+    put(&o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
+        (unsigned long long)cum);
+  }
+  cum += snap->buckets[METRICS_NBUCKETS];
+  put(&o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+  put(&o, "http_request_duration_seconds_sum %llu.%09llu\n",
+      (unsigned long long)(snap->duration_sum_ns / 1000000000u),
+      (unsigned long long)(snap->duration_sum_ns % 1000000000u));
+  put(&o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
+
+  head(&o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
+  put(&o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
+  head(&o, "http_connections_open", "gauge", "Open client connections.");
+  put(&o, "http_connections_open %lld\n", (long long)snap->connections);
+
+  head(&o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
+  put(&o, "greet_build_info{version=\"");
+  put_label(&o, info->version);
+  put(&o, "\",libgreet=\"");
+  put_label(&o, info->libgreet);
+  put(&o, "\",libmicrohttpd=\"");
+  put_label(&o, info->microhttpd);
+  put(&o, "\"} 1\n");
+  head(&o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
+  put(&o, "greet_ready %d\n", info->ready ? 1 : 0);
+
+  if (proc->cpu_seconds >= 0) {
+    head(&o, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    put(&o, "process_cpu_seconds_total %.2f\n", proc->cpu_seconds);
+  }
+  if (proc->resident_bytes >= 0) {
+    head(&o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    put(&o, "process_resident_memory_bytes %lld\n", (long long)proc->resident_bytes);
+  }
+  if (proc->virtual_bytes >= 0) {
+    head(&o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    put(&o, "process_virtual_memory_bytes %lld\n", (long long)proc->virtual_bytes);
+  }
+  if (proc->open_fds >= 0) {
+    head(&o, "process_open_fds", "gauge", "Number of open file descriptors.");
+    put(&o, "process_open_fds %lld\n", (long long)proc->open_fds);
+  }
+  if (proc->max_fds >= 0) {
+    head(&o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+    put(&o, "process_max_fds %lld\n", (long long)proc->max_fds);
+  }
+  if (proc->start_time_seconds >= 0) {
+    head(&o, "process_start_time_seconds", "gauge",
+         "Start time of the process since unix epoch in seconds.");
+    put(&o, "process_start_time_seconds %.2f\n", proc->start_time_seconds);
+  }
+  return o.len;
+}
