@@ -85,8 +85,10 @@ long greet__lang_lookup(const char *s, size_t len)
       len--;
     if (len > 0)
       len--;                  /* the '-' */
+    /* a trailing singleton goes too, as RFC 4647 says; no catalogue
+     * tag ends in one, so this only skips a comparison that cannot match */
     while (len >= 2 && s[len - 2] == '-')
-      len -= 2;               /* a trailing singleton */
+      len -= 2;
   }
   return -1;
 }
