@@ -13,10 +13,22 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
 LISTEN_RE = re.compile(r"listening on http://(\[[^\]]+\]|[^:]+):(\d+)")
+
+# What AddressSanitizer, LeakSanitizer and UBSan print when they find
+# something; a test fails when a server's stderr holds any of them.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(text):
+    """The lines of `text` (a process's stderr) that report a sanitizer
+    finding; empty when there is none."""
+    return [line for line in text.splitlines()
+            if any(m in line for m in SANITIZER_MARKERS)]
 
 
 def server_binary():
@@ -28,25 +40,43 @@ def server_binary():
 
 
 class Server:
-    """One greet-server process on a free loopback port."""
+    """One greet-server process on a free loopback port.
 
-    def __init__(self, args=(), env=None, bind="127.0.0.1", timeout=10.0):
+    bind and port become --bind and --port; None leaves the flag out (to
+    test the defaults and the environment).  env is added to this process's
+    environment; a value of None removes that variable.  Once the server
+    is up, its stdout and stderr are drained by a thread (so a chatty
+    server never blocks on a full pipe): see stdout_text(), stderr_text().
+    """
+
+    def __init__(self, args=(), env=None, bind="127.0.0.1", port=0, timeout=10.0):
         self.binary = server_binary()
         full_env = dict(os.environ)
-        full_env.update(env or {})
+        for name, value in (env or {}).items():
+            if value is None:
+                full_env.pop(name, None)
+            else:
+                full_env[name] = str(value)
+        argv = [self.binary]
+        if bind is not None:
+            argv += ["--bind", bind]
+        if port is not None:
+            argv += ["--port", str(port)]
         self.proc = subprocess.Popen(
-            [self.binary, "--bind", bind, "--port", "0", *args],
+            [*argv, *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
-        self.host = bind
+        self.host = bind or "127.0.0.1"
         self.port = None
         self.lines = []
+        self._out = {"stdout": [], "stderr": []}
+        self._drains = []
         deadline = time.monotonic() + timeout
         while self.port is None:
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
                 self.stop()
                 raise RuntimeError("greet-server did not start: %r %s" %
-                                   (self.lines, self.proc.stderr.read().decode(errors="replace")))
+                                   (self.lines, self.stderr_text()))
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 line = self.proc.stdout.readline().decode(errors="replace")
@@ -54,6 +84,28 @@ class Server:
                 m = LISTEN_RE.search(line)
                 if m:
                     self.port = int(m.group(2))
+        self._out["stdout"].extend(self.lines)
+        self._drain(self.proc.stdout, "stdout")
+        self._drain(self.proc.stderr, "stderr")
+
+    def _drain(self, f, name):
+        def run():
+            for chunk in iter(lambda: f.read1(65536), b""):
+                self._out[name].append(chunk.decode(errors="replace"))
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        self._drains.append(t)
+
+    def stdout_text(self):
+        """Everything the server printed on stdout so far (all of it once stopped)."""
+        return "".join(self._out["stdout"])
+
+    def stderr_text(self):
+        """Everything the server printed on stderr so far (all of it once stopped).
+        Before the drain starts (a failed start), whatever the pipe holds."""
+        if not self._drains and self.proc.poll() is not None:
+            self._out["stderr"].append(self.proc.stderr.read().decode(errors="replace"))
+        return "".join(self._out["stderr"])
 
     def connect(self, timeout=5.0):
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
@@ -68,8 +120,13 @@ class Server:
             s.sendall(build_request(method, target, headers, body, close=True))
             return read_response(s, method)
 
+    def open(self, timeout=5.0):
+        """A keep-alive Connection to the server (use it in a with block)."""
+        return Connection(self.connect(timeout))
+
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
-        """Signals the process and returns its exit status."""
+        """Signals the process and returns its exit status; afterwards
+        stdout_text() and stderr_text() hold all the output."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -77,6 +134,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for t in self._drains:
+            t.join(timeout)
         return self.proc.returncode
 
     def __enter__(self):
@@ -102,46 +161,91 @@ def build_request(method, target, headers=None, body=b"", close=False):
 def read_response(sock, method="GET"):
     """Reads exactly one response: (status, {lower-case name: value}, body).
 
-    The body is framed by Content-Length (or chunked encoding), so the
-    connection can carry the next request; status is None if the server
-    closed the connection without answering.
+    The body is framed by Content-Length (or chunked encoding); status is
+    None if the server closed the connection without answering.  Bytes
+    read past the response are dropped: to read several responses from
+    one connection (keep-alive, pipelining), use a Connection.
     """
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None, {}, data
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if method == "HEAD" or status in (204, 304):
-        return status, headers, b""
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        while not rest.endswith(b"0\r\n\r\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
+    return Connection(sock).response(method)
+
+
+class Connection:
+    """A socket plus the bytes read from it but not consumed yet, so that
+    pipelined responses are read one after the other, in order."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def request(self, method, target, headers=None, body=b""):
+        """Sends one keep-alive request and reads its response."""
+        self.send(build_request(method, target, headers, body))
+        return self.response(method)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        self.buf += chunk
+        return bool(chunk)
+
+    def response(self, method="GET"):
+        """(status, {lower-case name: value}, body) of the next response;
+        (None, {}, bytes) if the connection ends before a whole header."""
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill():
+                data, self.buf = self.buf, b""
+                return None, {}, data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            return status, headers, b""
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = b""
+            while True:
+                while b"\r\n" not in self.buf:
+                    if not self._fill():
+                        return status, headers, body
+                line, self.buf = self.buf.split(b"\r\n", 1)
+                size = int(line.split(b";")[0], 16)
+                while len(self.buf) < size + 2:
+                    if not self._fill():
+                        return status, headers, body + self.buf[:size]
+                body += self.buf[:size]
+                self.buf = self.buf[size + 2:]
+                if size == 0:
+                    return status, headers, body
+        length = int(headers.get("content-length", "0"))
+        while len(self.buf) < length:
+            if not self._fill():
                 break
-            rest += chunk
-        body, pos = b"", 0
-        while True:
-            eol = rest.index(b"\r\n", pos)
-            size = int(rest[pos:eol].split(b";")[0], 16)
-            if size == 0:
-                return status, headers, body
-            body += rest[eol + 2:eol + 2 + size]
-            pos = eol + 2 + size + 2
-    length = int(headers.get("content-length", "0"))
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    return status, headers, rest[:length]
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return status, headers, body
+
+    def closed_by_peer(self, timeout=2.0):
+        """True when the server closes the connection (EOF) within timeout
+        with nothing more to read; False if it stays open or sends more."""
+        if self.buf:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
 
 
 class TAP:
@@ -151,16 +255,25 @@ class TAP:
         self.n = 0
         self.failed = 0
 
-    def ok(self, cond, name, detail=""):
+    def ok(self, cond, name, detail="", todo=None):
+        """One test line; with todo (a reason), a failure is expected and
+        not counted (TAP "# TODO")."""
         self.n += 1
-        if not cond:
+        if not cond and todo is None:
             self.failed += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name))
+        print("%s %d - %s%s" % ("ok" if cond else "not ok", self.n, name,
+                                " # TODO " + todo if todo is not None else ""))
         if not cond and detail:
             for line in str(detail).splitlines():
-                print("  # " + line)
+                print("# " + line)
         sys.stdout.flush()
         return cond
+
+    def skip(self, name, reason):
+        """A test that cannot run here (TAP "# SKIP")."""
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, reason))
+        sys.stdout.flush()
 
     def eq(self, got, want, name):
         return self.ok(got == want, name, "got  %r\nwant %r" % (got, want))
