@@ -100,7 +100,8 @@ void greet__emit(struct greet__sink *k, const char *src, size_t n)
     i += skip;
     run = i;
   }
-  put(k, src + run, n - run);
+  if (run < n)                /* src is NULL when n is 0: no arithmetic on it */
+    put(k, src + run, n - run);
 }
 
 greet_status greet__fail(char *dst, size_t cap, size_t *out_len,

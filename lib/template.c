@@ -92,7 +92,8 @@ greet_status greet__template_render(const char *t, size_t len,
     *err = i;
     return st;
   }
-  emit(k, t + run, len - run);
+  if (run < len)               /* t is NULL when len is 0: no arithmetic on it */
+    emit(k, t + run, len - run);
   return GREET_OK;
 }
 
