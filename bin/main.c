@@ -134,10 +134,10 @@ int main(int argc, char **argv)
   srv = http_start_socket(&cfg, listen_fd);
   if (srv == NULL)
     return 1;
+  http_set_ready(srv, 1);
   describe(&cfg, listen_fd, http_port(srv), where, sizeof where);
   log_msg(LOG_INFO, "listening on %s (%lu threads%s)", where, cfg.threads,
           listen_fd >= 0 ? ", socket from the service manager" : "");
-  http_set_ready(srv, 1);
   service_notify("READY=1");
 
   unsigned long long watchdog = service_watchdog_usec();

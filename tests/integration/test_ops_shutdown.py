@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Graceful shutdown.
+
+1. A bounded loopback load (keep-alive clients, every request with its own
+   X-Request-Id) runs while SIGTERM arrives: every request the server took
+   (its id is in the access log) was answered 200 to the client, no
+   response is anything but 200, and the exit status is 0.
+2. /readyz turns 503 at once while greetings are still served (the drain
+   delay); keep-alive connections are told "Connection: close"; then new
+   connections are refused, a request in flight still completes, exit 0.
+3. The shutdown timeout bounds the wait; idle keep-alive connections do
+   not hold it; a second signal ends the drain at once.
+"""
+
+import errno
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import greettest  # noqa: E402
+
+LOAD_THREADS = 8
+LOAD_SECONDS = 4.0        # bound on the whole load, SIGTERM after 1 s
+LOAD_MAX_REQUESTS = 40000  # bound on the count
+
+
+class Load:
+    """Clients that send GET /greet/<n> on keep-alive connections until
+    refused, the time is up, or the count is reached."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.lock = threading.Lock()
+        self.ok = set()          # ids answered 200
+        self.bad = []            # (id, status): answered, but not 200
+        self.unanswered = []     # (id, error): sent, connection ended without an answer
+        self.refused = 0         # connect() refused: the server stopped accepting
+        self.after_term = 0      # 200s received after SIGTERM was sent
+        self.term_at = None
+        self.sent = 0
+        self.deadline = time.monotonic() + LOAD_SECONDS
+
+    def worker(self, k):
+        seq = 0
+        conn = None
+        while time.monotonic() < self.deadline:
+            with self.lock:
+                if self.sent >= LOAD_MAX_REQUESTS:
+                    break
+                self.sent += 1
+            if conn is None:
+                try:
+                    conn = self.srv.open(timeout=5)
+                except OSError as e:
+                    if e.errno == errno.ECONNREFUSED:
+                        with self.lock:
+                            self.refused += 1
+                        return
+                    raise
+            seq += 1
+            rid = "load-%d-%d" % (k, seq)
+            try:
+                conn.send(greettest.build_request("GET", "/greet/w%d" % k, {"X-Request-Id": rid}))
+                status, headers, body = conn.response()
+            except OSError as e:
+                status, headers, body = None, {}, repr(e)
+            with self.lock:
+                if status == 200 and body == b"Hello, w%d!" % k:
+                    self.ok.add(rid)
+                    if self.term_at is not None:
+                        self.after_term += 1
+                elif status is None:
+                    self.unanswered.append((rid, body))
+                else:
+                    self.bad.append((rid, status))
+            if status is None or headers.get("connection", "").lower() == "close":
+                conn.sock.close()
+                conn = None
+        if conn is not None:
+            conn.sock.close()
+
+
+def load_and_sigterm(t):
+    srv = greettest.Server(args=["--threads", "2", "--shutdown-timeout", "5"])
+    load = Load(srv)
+    threads = [threading.Thread(target=load.worker, args=(k,)) for k in range(LOAD_THREADS)]
+    for th in threads:
+        th.start()
+    time.sleep(1.0)
+    with load.lock:
+        before = len(load.ok)
+        load.term_at = time.monotonic()
+    srv.proc.send_signal(signal.SIGTERM)
+    rc = srv.proc.wait(timeout=20)
+    stopped = time.monotonic() - load.term_at
+    for th in threads:
+        th.join()
+    srv.stop()
+    logged = set()
+    for line in srv.stdout_text().splitlines():
+        o = json.loads(line)
+        if o.get("msg") == "request":
+            logged.add(o["request_id"])
+    print("# %d answered before SIGTERM, %d after; %d refused connects; %d sent but unanswered "
+          "(never taken by the server); exit %d after %.2f s" %
+          (before, load.after_term, load.refused, len(load.unanswered), rc, stopped))
+    t.ok(before > 100, "load ran before SIGTERM (%d requests)" % before)
+    t.eq(rc, 0, "exit status 0")
+    t.eq(load.bad, [], "no response other than 200")
+    accepted_failed = [u for u in load.unanswered if u[0] in logged]
+    t.eq(accepted_failed, [], "zero failed requests among those the server accepted (%d)" % len(logged))
+    t.eq(logged - load.ok, set(), "every request in the access log was answered 200 to its client")
+    t.eq(load.ok - logged, set(), "every 200 the clients got is in the access log")
+    t.ok(load.refused > 0 or load.sent >= LOAD_MAX_REQUESTS or time.monotonic() > load.deadline,
+         "clients ended by refusal or their bound")
+    t.eq(greettest.sanitizer_report(srv.stderr_text()), [], "no sanitizer report")
+
+
+def wrk_and_sigterm(t):
+    """The same with wrk (50 connections, 3 s) when it is installed: no
+    read error, no timeout, no non-2xx answer.  wrk counts its reconnects
+    to the closed socket as "connect" or "write" errors: those requests
+    were never sent to a listening server."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        t.skip("wrk load with SIGTERM", "wrk not installed")
+        return
+    srv = greettest.Server(args=["--no-access-log"])
+    run = subprocess.Popen([wrk, "-t2", "-c50", "-d3s", "--timeout", "5s",
+                            "http://127.0.0.1:%d/greet/wrk" % srv.port],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(1.5)
+    rc = srv.stop()
+    out = run.communicate(timeout=30)[0]
+    print("# " + out.strip().replace("\n", "\n# "))
+    t.eq(rc, 0, "wrk: exit status 0")
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    t.ok(m is None or (m.group(2), m.group(4)) == ("0", "0"), "wrk: no read error, no timeout")
+    t.ok("Non-2xx" not in out, "wrk: no non-2xx response")
+    t.ok(re.search(r"(\d+) requests in", out) and int(re.search(r"(\d+) requests in", out).group(1)) > 1000,
+         "wrk: load ran")
+
+
+def readyz_flips(t):
+    srv = greettest.Server(args=["--drain-delay", "2", "--shutdown-timeout", "5"])
+    try:
+        keep = srv.open()
+        status, h, _ = keep.request("GET", "/readyz")
+        t.ok(status == 200 and h.get("connection", "").lower() != "close", "before: /readyz 200, keep-alive")
+        # a request in flight across the whole drain: the request line and
+        # one header are in, the end of the header is not
+        slow = srv.connect(timeout=15)
+        slow.sendall(b"GET /greet/slow HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.2)
+
+        term = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        flipped = None
+        while time.monotonic() - term < 1.5:
+            status, h, body = srv.request("GET", "/readyz")
+            if status == 503:
+                flipped = time.monotonic() - term
+                break
+            time.sleep(0.01)
+        t.ok(flipped is not None and flipped < 0.5, "/readyz 503 within 0.5 s of SIGTERM (%.3f s)" % (flipped or -1))
+        t.eq(body, b"not ready\n", "/readyz body while draining")
+        status, h, body = srv.request("GET", "/greet/Drain")
+        t.eq((status, body), (200, b"Hello, Drain!"), "greetings still served during the drain delay")
+        t.eq(h.get("connection", "").lower(), "close", "responses during the drain say Connection: close")
+        _, _, body = srv.request("GET", "/metrics")
+        t.ok(b"\ngreet_ready 0\n" in body, "greet_ready 0 during the drain")
+        status, h, _ = keep.request("GET", "/livez")
+        t.ok(status == 200 and h.get("connection", "").lower() == "close", "a keep-alive client is told to close")
+        t.ok(keep.closed_by_peer(), "and its connection is closed after that answer")
+
+        # after the drain delay: refused
+        refused_at = None
+        while time.monotonic() - term < 4.5:
+            try:
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=1) as s:
+                    s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    greettest.read_response(s)
+            except OSError as e:
+                if e.errno == errno.ECONNREFUSED:
+                    refused_at = time.monotonic() - term
+                    break
+            time.sleep(0.05)
+        t.ok(refused_at is not None and 1.9 <= refused_at < 3.0,
+             "new connections refused once the 2 s drain delay is over (%.2f s)" % (refused_at or -1))
+        t.eq(srv.proc.poll(), None, "still running while a request is in flight")
+        slow.sendall(b"\r\n")
+        status, h, body = greettest.read_response(slow)
+        t.eq((status, body), (200, b"Hello, slow!"), "the request in flight completes")
+        slow.close()
+        rc = srv.proc.wait(timeout=10)
+        t.eq(rc, 0, "exit status 0")
+        keep.sock.close()
+    finally:
+        srv.stop()
+    lines = [json.loads(x) for x in srv.stdout_text().splitlines()]
+    t.ok(any(o["msg"].startswith("SIGTERM: draining") for o in lines) and lines[-1]["msg"] == "stopped",
+         "drain and stop are logged")
+
+
+def bounds(t):
+    # a request that never completes: the shutdown timeout ends the wait
+    srv = greettest.Server(args=["--shutdown-timeout", "1"])
+    stuck = srv.connect()
+    stuck.sendall(b"GET /greet/stuck HTTP/1.1\r\n")
+    time.sleep(0.2)
+    start = time.monotonic()
+    rc = srv.stop()
+    took = time.monotonic() - start
+    t.ok(rc == 0 and 0.9 <= took < 3, "shutdown timeout 1 s bounds the drain (%.2f s, exit %s)" % (took, rc))
+    t.ok("shutdown timeout" in srv.stdout_text(), "the timeout is logged")
+    stuck.close()
+
+    # an idle keep-alive connection does not hold the shutdown
+    srv = greettest.Server(args=["--shutdown-timeout", "20"])
+    idle = srv.open()
+    idle.request("GET", "/livez")
+    start = time.monotonic()
+    rc = srv.stop()
+    took = time.monotonic() - start
+    t.ok(rc == 0 and took < 3, "an idle keep-alive connection is closed after a short grace (%.2f s)" % took)
+    idle.sock.close()
+
+    # a second signal ends the drain at once
+    srv = greettest.Server(args=["--drain-delay", "30"])
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    t.eq(srv.proc.poll(), None, "draining for 30 s")
+    start = time.monotonic()
+    rc = srv.stop(sig=signal.SIGINT)
+    took = time.monotonic() - start
+    t.ok(rc == 0 and took < 2, "a second signal stops it at once (%.2f s, exit %s)" % (took, rc))
+
+
+def main():
+    t = greettest.TAP()
+    t.run(load_and_sigterm)
+    t.run(wrk_and_sigterm)
+    t.run(readyz_flips)
+    t.run(bounds)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
