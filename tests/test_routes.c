@@ -26,6 +26,7 @@
 #define E_C0 "Bad Request: C0 control character"
 #define E_DEL "Bad Request: DEL character"
 #define E_C1 "Bad Request: C1 control character"
+#define E_SPACE "Bad Request: raw space"
 #define E_FORM "Bad Request: the request target must start with '/'"
 #define E_LONG "URI Too Long: the name is longer than "
 
@@ -121,6 +122,17 @@ static const struct row rows[] = {
   {"GET", T("/greet/\xC2\x85"), MAX, 400, E_C1, NULL},
   {"GET", T("/greet/\xC2%9F"), MAX, 400, E_UTF8, NULL},   /* raw C2 alone: not UTF-8 */
   {"GET", T("/greet/%C2\x80"), MAX, 400, E_UTF8, NULL},
+  /* raw spaces and controls are 400 anywhere in the path, not only in the name */
+  {"GET", T("/greet/John Doe"), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/greet/John "), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/greet/ "), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/gre et/John"), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/greet/John/ "), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/gr\x01" "eet/John"), MAX, 400, E_C0, NULL},
+  {"GET", T("/nope\x7F"), MAX, 400, E_DEL, NULL},
+  {"GET", T("/greet/John/\r\n"), MAX, 400, E_C0, NULL},
+  {"GET", T("/\0/greet/John"), MAX, 400, E_NUL, NULL},
+  {"GET", T("/x/\xC2\x9F"), MAX, 400, E_C1, NULL},
   {"GET", T("/greet/%C2%A0"), MAX, 200, "Hello, \xC2\xA0!", NULL},  /* U+00A0 is no control */
   {"GET", T("/greet/%20"), MAX, 200, "Hello,  !", NULL},
 
@@ -267,7 +279,8 @@ static const char *show(const char *s, size_t len)
 static void route(const char *method, const char *target, size_t target_len,
                   size_t max_name, char *buf, size_t bufsize, struct route_response *res)
 {
-  struct route_request req = {method, target, target_len, max_name};
+  struct route_request req = {.method = method, .target = target, .target_len = target_len,
+                              .max_name = max_name};
   size_t cap = ROUTE_BODY_CAP(max_name < ROUTE_MAX_NAME_LIMIT ? max_name : ROUTE_MAX_NAME_LIMIT);
 
   cr_assert_lt(cap, bufsize, "test buffer too small");
@@ -310,6 +323,11 @@ Test(routes, table)
     const char *who = show(r->target, r->target_len);
     cr_expect_eq(res.status, r->want_status, "row %zu: %s %s: status %u, want %u",
                  i, r->method, who, res.status, r->want_status);
+    cr_expect(res.content_type != NULL && strcmp(res.content_type, ROUTE_TEXT_PLAIN) == 0,
+              "row %zu: %s %s: Content-Type %s", i, r->method, who,
+              res.content_type ? res.content_type : "(null)");
+    cr_expect_eq(res.body_kind, ROUTE_BODY_TEXT, "row %zu: %s %s: body_kind %d", i, r->method,
+                 who, (int)res.body_kind);
     if (res.body == NULL)
       continue;
     if (r->want_body != NULL) {
