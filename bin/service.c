@@ -34,8 +34,14 @@ int service_listen_fd(void)
           getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
           type == SOCK_STREAM) {
         fd = SD_LISTEN_FDS_START;
-        /* not inherited by anything this process might start */
+        /* not inherited by anything this process might start; and
+         * non-blocking, as libmicrohttpd's own sockets are: with a
+         * thread pool every worker polls the socket, and a blocking
+         * accept() would hang the worker that loses the race */
         fcntl(fd, F_SETFD, FD_CLOEXEC);
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+          fcntl(fd, F_SETFL, fl | O_NONBLOCK);
       }
     }
   }
