@@ -4,6 +4,8 @@
  * allocation, and a line no longer than PIPE_BUF so that concurrent lines
  * never interleave on a pipe.
  */
+#define _POSIX_C_SOURCE 200809L   /* clock_gettime, gmtime_r, sysconf */
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

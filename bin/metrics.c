@@ -8,6 +8,8 @@
  * a relaxed store (no lock prefix), and a scrape's relaxed loads see each
  * 64-bit value whole.
  */
+#define _POSIX_C_SOURCE 200809L   /* clock_gettime, gmtime_r, sysconf */
+
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdatomic.h>
