@@ -170,7 +170,7 @@ def readyz_flips(t):
                 flipped = time.monotonic() - term
                 break
             time.sleep(0.01)
-        t.ok(flipped is not None and flipped < 0.5, "/readyz 503 within 0.5 s of SIGTERM (%.3f s)" % (flipped or -1))
+        t.ok(flipped is not None and flipped < 1.0, "/readyz 503 within 1 s of SIGTERM (%.3f s)" % (flipped or -1))
         t.eq(body, b"not ready\n", "/readyz body while draining")
         status, h, body = srv.request("GET", "/greet/Drain")
         t.eq((status, body), (200, b"Hello, Drain!"), "greetings still served during the drain delay")
@@ -183,7 +183,7 @@ def readyz_flips(t):
 
         # after the drain delay: refused
         refused_at = None
-        while time.monotonic() - term < 4.5:
+        while time.monotonic() - term < 6.0:
             try:
                 with socket.create_connection(("127.0.0.1", srv.port), timeout=1) as s:
                     s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -193,7 +193,7 @@ def readyz_flips(t):
                     refused_at = time.monotonic() - term
                     break
             time.sleep(0.05)
-        t.ok(refused_at is not None and 1.9 <= refused_at < 3.0,
+        t.ok(refused_at is not None and 1.9 <= refused_at < 4.0,
              "new connections refused once the 2 s drain delay is over (%.2f s)" % (refused_at or -1))
         t.eq(srv.proc.poll(), None, "still running while a request is in flight")
         slow.sendall(b"\r\n")
@@ -219,7 +219,7 @@ def bounds(t):
     start = time.monotonic()
     rc = srv.stop()
     took = time.monotonic() - start
-    t.ok(rc == 0 and 0.9 <= took < 3, "shutdown timeout 1 s bounds the drain (%.2f s, exit %s)" % (took, rc))
+    t.ok(rc == 0 and 0.9 <= took < 4, "shutdown timeout 1 s bounds the drain (%.2f s, exit %s)" % (took, rc))
     t.ok("shutdown timeout" in srv.stdout_text(), "the timeout is logged")
     stuck.close()
 
@@ -230,7 +230,7 @@ def bounds(t):
     start = time.monotonic()
     rc = srv.stop()
     took = time.monotonic() - start
-    t.ok(rc == 0 and took < 3, "an idle keep-alive connection is closed after a short grace (%.2f s)" % took)
+    t.ok(rc == 0 and took < 4, "an idle keep-alive connection is closed after a short grace (%.2f s)" % took)
     idle.sock.close()
 
     # a second signal ends the drain at once
@@ -241,7 +241,7 @@ def bounds(t):
     start = time.monotonic()
     rc = srv.stop(sig=signal.SIGINT)
     took = time.monotonic() - start
-    t.ok(rc == 0 and took < 2, "a second signal stops it at once (%.2f s, exit %s)" % (took, rc))
+    t.ok(rc == 0 and took < 3, "a second signal stops it at once (%.2f s, exit %s)" % (took, rc))
 
 
 def main():
