@@ -1,8 +1,10 @@
 /*
  * greet.h - libgreet, the whole public API.
  *
- * libgreet formats greetings and decodes URL percent-encoding.  What is not
- * declared in this header is not API.
+ * libgreet formats greetings (in many languages, from templates, escaped
+ * for HTML or JSON), decodes URL percent-encoding, validates UTF-8 and
+ * negotiates Accept-Language.  What is not declared in this header is not
+ * API.
  *
  * Conventions (the same for every function; see greet(3)):
  *
@@ -40,8 +42,8 @@
  *
  *  - Version: GREET_VERSION_* macros give the version of the headers,
  *    greet_version() that of the library linked at run time.  The API
- *    version (0.1.0) is not the soname (libgreet.so.0), which changes only
- *    when the ABI breaks.
+ *    version (0.2.0; each declaration says the version it appeared in) is
+ *    not the soname (libgreet.so.0), which changes only when the ABI breaks.
  */
 #ifndef GREET_H
 #define GREET_H
