@@ -48,6 +48,9 @@ static const struct opt opts[] = {
    FIELD(max_name), "longest decoded name; longer ones get 414 (default 1024)"},
   {"connection-timeout", "GREET_CONNECTION_TIMEOUT", "SECONDS", OPT_NUMBER, 1, 86400,
    FIELD(conn_timeout), "close a connection idle this long (default 30)"},
+  {"header-timeout", "GREET_HEADER_TIMEOUT", "SECONDS", OPT_NUMBER, 0, 3600,
+   FIELD(header_timeout), "seconds a whole request may take to arrive, from connect or the last "
+   "response; 0: no limit (default 10)"},
   {"connection-limit", "GREET_CONNECTION_LIMIT", "N", OPT_NUMBER, 1, 1000000,
    FIELD(conn_limit), "most simultaneous connections (default 10000)"},
   {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
@@ -78,6 +81,7 @@ static void defaults(struct server_config *cfg)
     cfg->threads = 256;
   cfg->max_name = 1024;
   cfg->conn_timeout = 30;
+  cfg->header_timeout = 10;
   cfg->conn_limit = 10000;
   cfg->conn_memory = 16384;
   cfg->log_format = 0;

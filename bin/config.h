@@ -12,6 +12,7 @@ struct server_config {
   unsigned long threads;      /* epoll worker threads; 0 until resolved */
   unsigned long max_name;     /* longest decoded name (bytes) before 414 */
   unsigned long conn_timeout; /* idle seconds before a connection is closed */
+  unsigned long header_timeout; /* seconds for a whole request to arrive; 0: none */
   unsigned long conn_limit;   /* simultaneous connections */
   unsigned long conn_memory;  /* bytes of request buffer per connection */
   unsigned long log_format;   /* enum log_format: 0 json, 1 text */

@@ -37,6 +37,7 @@
 
 #include <greet.h>
 
+#include "deadline.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -59,6 +60,7 @@ struct http_server {
   int listen_fd;          /* after http_stop_accepting(): ours to close */
   int activated;          /* the socket came from systemd */
   int quiesced;
+  struct deadline_table *deadline;   /* NULL: --header-timeout 0 */
   char version_json[512];
   size_t version_len;
 };
@@ -78,11 +80,22 @@ static uint64_t now_ns(void)
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The connection's deadline record (deadline.h), or NULL. */
+static struct deadline_conn *conn_deadline(const struct http_server *srv,
+                                           struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci;
+
+  if (srv->deadline == NULL)
+    return NULL;
+  ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci != NULL ? ci->socket_context : NULL;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-  (void)cls;
   (void)uri;
-  (void)conn;
+  deadline_request_line(conn_deadline(cls, conn));
   metrics_in_flight_add(1);
   return (void *)(uintptr_t)(now_ns() << 2);
 }
@@ -90,26 +103,76 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-  (void)cls;
-  (void)conn;
   (void)toe;
+  deadline_next(conn_deadline(cls, conn));
   if (*con_cls != NULL)
     metrics_in_flight_add(-1);
   *con_cls = NULL;
 }
 
+/*
+ * Called on the connection's thread: STARTED before its first read,
+ * CLOSED before libmicrohttpd closes the socket, which is what lets the
+ * deadline reaper shut sockets down without racing a reuse of the fd.
+ */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-  (void)cls;
-  (void)conn;
-  (void)socket_context;
-  metrics_connections_add(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+  const struct http_server *srv = cls;
+
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    metrics_connections_add(1);
+    if (srv->deadline != NULL) {
+      const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+      const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      const struct sockaddr *sa = ad != NULL ? ad->client_addr : NULL;
+      socklen_t salen = sa == NULL ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                   : sizeof(struct sockaddr_in);
+      *socket_context = fd != NULL ? deadline_open(srv->deadline, fd->connect_fd, sa, salen) : NULL;
+    }
+  } else {
+    metrics_connections_add(-1);
+    deadline_close(*socket_context);
+    *socket_context = NULL;
+  }
+}
+
+/* The reaper closed a connection whose request did not arrive in time:
+ * counted by phase and logged like a request nginx would log as 408
+ * (nothing is sent: the client is not waiting for an answer). */
+static void on_deadline(const struct deadline_expired *e, void *cls)
+{
+  const struct http_server *srv = cls;
+  char remote[64], ip[INET6_ADDRSTRLEN];
+  const char *addr = NULL;
+
+  metrics_count_header_timeout((unsigned)e->phase);
+  if (!srv->access_log)
+    return;
+  if (e->addr.ss_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)&e->addr;
+    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
+    snprintf(remote, sizeof remote, "%s:%u", ip, ntohs(sin->sin_port));
+    addr = remote;
+  } else if (e->addr.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)&e->addr;
+    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
+    snprintf(remote, sizeof remote, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+    addr = remote;
+  }
+  char msg[64];
+  snprintf(msg, sizeof msg, "header timeout (%s)", deadline_phase_name(e->phase));
+  /* an idle keep-alive connection closed is routine, not an attack */
+  struct log_access a = {.level = e->phase == DEADLINE_IDLE ? LOG_DEBUG : LOG_WARN,
+                         .status = 408, .duration_ns = e->waited_ns, .remote = addr,
+                         .msg = msg};
+  log_access(&a);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
   static const char rejected[] = "Error processing request (HTTP response code is %u";
+  static const char closed[] = "Connection socket is closed when reading request";
   const struct http_server *srv = cls;
   char text[512];
 
@@ -126,8 +189,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     }
     return;
   }
+  /* A client gone mid-request (or cut off by the header deadline, which
+   * logs its own line) is the client's business: debug, not warn. */
+  enum log_level level = strncmp(fmt, closed, sizeof closed - 1) == 0 ? LOG_DEBUG : LOG_WARN;
+  if (!log_enabled(level))
+    return;
   vsnprintf(text, sizeof text, fmt, ap);
-  log_msg(LOG_WARN, "libmicrohttpd: %s", text);
+  log_msg(level, "libmicrohttpd: %s", text);
 }
 
 /* "1.2.3.4:5678" or "[::1]:5678" into buf (64 bytes), or NULL. */
@@ -246,6 +314,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   if (tag == 0)
     tag = (uintptr_t)(now_ns() << 2);   /* no URI log call: cannot happen */
   if (!(tag & REQ_HEADERS)) {
+    deadline_headers(conn_deadline(srv, conn));
     *con_cls = (void *)(tag | REQ_HEADERS);
     return MHD_YES;
   }
@@ -253,6 +322,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
     *upload_data_size = 0;
     return MHD_YES;
   }
+  deadline_clear(conn_deadline(srv, conn));
   req.method = method;
   req.target = url;
   req.target_len = strlen(url);
@@ -353,6 +423,14 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
   atomic_init(&srv->not_ready, 1);
   atomic_init(&srv->draining, 0);
   version_json(srv);
+  if (cfg->header_timeout > 0) {
+    srv->deadline = deadline_start((uint64_t)cfg->header_timeout * 1000u, on_deadline, srv);
+    if (srv->deadline == NULL) {
+      log_msg(LOG_ERROR, "cannot start the header timeout thread");
+      free(srv);
+      return NULL;
+    }
+  }
 
   struct MHD_OptionItem options[] = {
     /* first, so that no message goes to stderr unformatted */
@@ -360,9 +438,9 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
     {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
      listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : &ss},
     {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
-    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
-    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
-    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
+    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
+    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
@@ -378,6 +456,7 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
       log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);
     else
       log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use, or not allowed)", cfg->bind, cfg->port);
+    deadline_stop(srv->deadline);
     free(srv);
     return NULL;
   }
@@ -458,6 +537,7 @@ void http_stop(struct http_server *srv)
   if (srv == NULL)
     return;
   MHD_stop_daemon(srv->daemon);
+  deadline_stop(srv->deadline);
   if (srv->listen_fd >= 0)
     close(srv->listen_fd);
   free(srv);

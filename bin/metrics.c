@@ -37,12 +37,15 @@ static const char *const method_names[METRICS_NMETHODS] = {
   "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "other",
 };
 
+static const char *const phase_names[METRICS_NPHASES] = {"new", "idle", "headers", "body"};
+
 struct shard {
   _Atomic uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   _Atomic uint64_t buckets[METRICS_NBUCKETS + 1];
   _Atomic uint64_t duration_sum_ns;
   _Atomic int64_t in_flight;
   _Atomic int64_t connections;
+  _Atomic uint64_t header_timeouts[METRICS_NPHASES];
   struct shard *next;
 };
 
@@ -134,6 +137,12 @@ void metrics_count_request(enum metrics_method m, unsigned status, uint64_t dura
   bump(&s->duration_sum_ns, duration_ns);
 }
 
+void metrics_count_header_timeout(unsigned phase)
+{
+  if (phase < METRICS_NPHASES)
+    bump(&shard()->header_timeouts[phase], 1);
+}
+
 void metrics_in_flight_add(int delta)
 {
   bump_signed(&shard()->in_flight, delta);
@@ -172,6 +181,8 @@ void metrics_snapshot(struct metrics_snapshot *snap)
     snap->duration_sum_ns += atomic_load_explicit(&s->duration_sum_ns, memory_order_relaxed);
     snap->in_flight += atomic_load_explicit(&s->in_flight, memory_order_relaxed);
     snap->connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
+    for (unsigned p = 0; p < METRICS_NPHASES; p++)
+      snap->header_timeouts[p] += atomic_load_explicit(&s->header_timeouts[p], memory_order_relaxed);
   }
 }
 
@@ -319,6 +330,13 @@ size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_
   put(&o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
   head(&o, "http_connections_open", "gauge", "Open client connections.");
   put(&o, "http_connections_open %lld\n", (long long)snap->connections);
+  head(&o, "greet_header_timeouts_total", "counter",
+       "Connections closed because a request did not arrive whole within --header-timeout, "
+       "by where it stood: new (no request line yet), idle (kept alive, no next request), "
+       "headers, body.");
+  for (unsigned p = 0; p < METRICS_NPHASES; p++)
+    put(&o, "greet_header_timeouts_total{phase=\"%s\"} %llu\n", phase_names[p],
+        (unsigned long long)snap->header_timeouts[p]);
 
   head(&o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
   put(&o, "greet_build_info{version=\"");
