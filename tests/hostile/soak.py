@@ -221,7 +221,7 @@ set ytics nomirror
 set y2tics
 set yrange [0:*]
 set y2range [0:*]
-set key top left
+set key below horizontal
 set grid
 set arrow from {w},graph 0 to {w},graph 1 nohead dashtype 2 lc rgb 'gray'
 set label 'end of warm-up' at {w},graph 0.05 offset 0.5,0 tc rgb 'gray'
@@ -308,8 +308,8 @@ def main():
     t.ok(requests > 0, "requests were made (%d)" % requests)
     t.ok(errors == 0, "no wrong answers (%d)" % errors, "\n".join(stats["samples"]))
 
-    title = "greet-server soak: %.0f s, %d requests%s" % (opts.duration, requests,
-                                                         " (ASan build)" if asan else "")
+    title = "greet-server soak: %.0f s, %d requests, %d clients (%s build)" % (
+        opts.duration, requests, opts.clients, "ASan" if asan else "normal")
     problem = plot(csv_path, png_path, warm[-1][0] if warm else 0, title)
     if problem:
         t.skip("plot written to %s" % png_path, problem)
