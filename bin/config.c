@@ -17,7 +17,7 @@
 #include "config.h"
 #include "routes.h"
 
-enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL };
+enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL, OPT_FILE };
 
 /* OPT_CHOICE values, stored as their index; the order matches
  * enum log_format and enum log_level in log.h. */
@@ -51,6 +51,10 @@ static const struct opt opts[] = {
   {"header-timeout", "GREET_HEADER_TIMEOUT", "SECONDS", OPT_NUMBER, 0, 3600,
    FIELD(header_timeout), "seconds a whole request may take to arrive, from connect or the last "
    "response; 0: no limit (default 10)"},
+  {"tls-cert", "GREET_TLS_CERT", "FILE", OPT_FILE, 0, 0, FIELD(tls_cert),
+   "serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key"},
+  {"tls-key", "GREET_TLS_KEY", "FILE", OPT_FILE, 0, 0, FIELD(tls_key),
+   "the certificate's PEM private key, unencrypted (default: plain HTTP)"},
   {"connection-limit", "GREET_CONNECTION_LIMIT", "N", OPT_NUMBER, 1, 1000000,
    FIELD(conn_limit), "most simultaneous connections (default 10000)"},
   {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
@@ -134,6 +138,15 @@ static int set(struct server_config *cfg, const struct opt *o, const char *val,
       return -1;
     }
     memcpy(field, addr, len + 1);
+    return 0;
+  }
+
+  if (o->kind == OPT_FILE) {
+    if (val[0] == '\0') {
+      fprintf(err, "greet-server: invalid %s '': expected a file name\n", from);
+      return -1;
+    }
+    *(const char **)(void *)field = val;   /* argv and environ outlive cfg */
     return 0;
   }
 
@@ -246,6 +259,10 @@ enum config_result config_load(struct server_config *cfg, int argc, char **argv,
     snprintf(from, sizeof from, "value for --%s", o->name);
     if (set(cfg, o, val, from, err) != 0)
       return CONFIG_ERROR;
+  }
+  if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+    fprintf(err, "greet-server: --tls-cert and --tls-key go together: give both or neither\n");
+    return CONFIG_ERROR;
   }
   return CONFIG_OK;
 }

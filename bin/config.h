@@ -13,6 +13,8 @@ struct server_config {
   unsigned long max_name;     /* longest decoded name (bytes) before 414 */
   unsigned long conn_timeout; /* idle seconds before a connection is closed */
   unsigned long header_timeout; /* seconds for a whole request to arrive; 0: none */
+  const char *tls_cert;       /* --tls-cert: PEM file (argv or environment), or NULL */
+  const char *tls_key;        /* --tls-key: PEM file, or NULL; both or neither */
   unsigned long conn_limit;   /* simultaneous connections */
   unsigned long conn_memory;  /* bytes of request buffer per connection */
   unsigned long log_format;   /* enum log_format: 0 json, 1 text */

@@ -44,6 +44,7 @@
 #include "reqid.h"
 #include "routes.h"
 #include "service.h"
+#include "tls.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int mhd_result;
@@ -432,6 +433,26 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
     }
   }
 
+  /* HTTPS: a second option array, empty without --tls-cert */
+  struct MHD_OptionItem tls_options[] = {
+    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)tls_cert_pem()},
+    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)tls_key_pem()},
+    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES},
+    {MHD_OPTION_END, 0, NULL},
+  };
+  if (cfg->tls_cert != NULL) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES || tls_cert_pem() == NULL) {
+      log_msg(LOG_ERROR, "cannot serve HTTPS: libmicrohttpd %s was built without TLS support",
+              MHD_get_version());
+      deadline_stop(srv->deadline);
+      free(srv);
+      return NULL;
+    }
+    flags |= MHD_USE_TLS;
+  } else {
+    tls_options[0].option = MHD_OPTION_END;
+  }
+
   struct MHD_OptionItem options[] = {
     /* first, so that no message goes to stderr unformatted */
     {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
@@ -450,7 +471,8 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
     {MHD_OPTION_END, 0, NULL},
   };
   srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
-                                 MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+                                 MHD_OPTION_ARRAY, options, MHD_OPTION_ARRAY, tls_options,
+                                 MHD_OPTION_END);
   if (srv->daemon == NULL) {
     if (listen_fd >= 0)
       log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);

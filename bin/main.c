@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
+#include "tls.h"
 
 /* How often the drain checks whether the last request has finished. */
 #define DRAIN_POLL_NS 10000000L
@@ -69,29 +70,31 @@ static int wait_signal(const sigset_t *set, long long ns, unsigned long long wat
   }
 }
 
-/* "http://127.0.0.1:5000" for the socket really listened on. */
+/* "http://127.0.0.1:5000" (https with --tls-cert) for the socket really
+ * listened on. */
 static void describe(const struct server_config *cfg, int listen_fd, unsigned port,
                      char *buf, size_t cap)
 {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   char ip[INET6_ADDRSTRLEN] = "";
+  const char *scheme = cfg->tls_cert != NULL ? "https" : "http";
 
   if (listen_fd >= 0 && getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0) {
     if (ss.ss_family == AF_INET6) {
       const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
       inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
-      snprintf(buf, cap, "http://[%s]:%u", ip, ntohs(s6->sin6_port));
+      snprintf(buf, cap, "%s://[%s]:%u", scheme, ip, ntohs(s6->sin6_port));
       return;
     }
     if (ss.ss_family == AF_INET) {
       const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
       inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
-      snprintf(buf, cap, "http://%s:%u", ip, ntohs(s4->sin_port));
+      snprintf(buf, cap, "%s://%s:%u", scheme, ip, ntohs(s4->sin_port));
       return;
     }
   }
-  snprintf(buf, cap, "http://%s%s%s:%u", strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
+  snprintf(buf, cap, "%s://%s%s%s:%u", scheme, strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
            strchr(cfg->bind, ':') ? "]" : "", port);
 }
 
@@ -122,6 +125,8 @@ int main(int argc, char **argv)
   case CONFIG_ERROR:
     return 2;
   }
+  if (cfg.tls_cert != NULL && tls_load(cfg.tls_cert, cfg.tls_key, stderr) != 0)
+    return 2;
   log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
 
   signal(SIGPIPE, SIG_IGN);

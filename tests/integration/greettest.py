@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 
-LISTEN_RE = re.compile(r"listening on http://(\[[^\]]+\]|[^:]+):(\d+)")
+LISTEN_RE = re.compile(r"listening on https?://(\[[^\]]+\]|[^:]+):(\d+)")
 
 # What AddressSanitizer, LeakSanitizer and UBSan print when they find
 # something; a test fails when a server's stderr holds any of them.
