@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (name_len > 0)
     name = (const char *)data + 2 + tag_len;
 
-  /* greet_lang_lookup() with each flag. */
+  /* greet_lang_lookup() with the flag byte 0 picks. */
   want = ref_range_check((const unsigned char *)tag, tag_len, &err);
   if (want == GREET_OK) {
     k = ref_lookup((const unsigned char *)tag, tag_len);
@@ -148,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  (const unsigned char *)w, strlen(w), knob >> 4);
   }
 
-  /* greet_format_lang() with every flag combination. */
+  /* greet_format_lang() with the flags byte 0 picks. */
   name_ok = ref_utf8_validate((const unsigned char *)name, name_len, 0, 0, &name_err);
   {
     unsigned noiso = (knob / 9) % 2;
