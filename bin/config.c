@@ -17,7 +17,7 @@
 #include "config.h"
 #include "routes.h"
 
-enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL, OPT_FILE };
+enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL, OPT_FILE, OPT_TEMPLATE, OPT_LANG };
 
 /* OPT_CHOICE values, stored as their index; the order matches
  * enum log_format and enum log_level in log.h. */
@@ -69,6 +69,10 @@ static const struct opt opts[] = {
    FIELD(shutdown_timeout), "on SIGTERM, wait this long for requests in flight (default 10)"},
   {"drain-delay", "GREET_DRAIN_DELAY", "SECONDS", OPT_NUMBER, 0, 3600, FIELD(drain_delay),
    "on SIGTERM, keep serving with /readyz 503 this long first (default 0)"},
+  {"default-lang", "GREET_DEFAULT_LANG", "TAG", OPT_LANG, 0, 0, FIELD(default_lang),
+   "language when the client names none we have (default en; see /languages)"},
+  {"template", "GREET_TEMPLATE", "TEXT", OPT_TEMPLATE, 0, 0, FIELD(tmpl),
+   "the default language's greeting, e.g. 'Hi {name}!' (default: the catalogue's)"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -93,6 +97,8 @@ static void defaults(struct server_config *cfg)
   cfg->access_log = 1;
   cfg->shutdown_timeout = 10;
   cfg->drain_delay = 0;
+  cfg->tmpl = NULL;
+  strcpy(cfg->default_lang, "en");
 }
 
 static void usage(FILE *out, const char *prog)
@@ -112,7 +118,7 @@ static void usage(FILE *out, const char *prog)
   fprintf(out, "\nFlags win over environment variables.  With systemd socket activation\n"
                "(LISTEN_FDS) the passed socket is used and --bind/--port are ignored.\n"
                "SIGINT or SIGTERM stop the server gracefully; a second one stops it at once.\n"
-               "Endpoints: /greet/NAME, /livez, /healthz, /readyz, /version, /metrics.\n");
+               "Endpoints: /greet/NAME, /languages, /livez, /healthz, /readyz, /version, /metrics.\n");
 }
 
 /* Stores one value, checked; `from` names where it came from for errors. */
@@ -138,6 +144,36 @@ static int set(struct server_config *cfg, const struct opt *o, const char *val,
       return -1;
     }
     memcpy(field, addr, len + 1);
+    return 0;
+  }
+
+  if (o->kind == OPT_TEMPLATE) {
+    size_t at = 0;
+    greet_status st = greet_template_validate(val, strlen(val), &at, 0);
+    if (st != GREET_OK) {
+      fprintf(err, "greet-server: invalid %s '%s': %s, at byte %zu ('%s')\n", from, val,
+              greet_strerror(st), at, val + at);
+      return -1;
+    }
+    *(const char **)(void *)field = val[0] != '\0' ? val : NULL;   /* "": none */
+    return 0;
+  }
+
+  if (o->kind == OPT_LANG) {
+    char tag[sizeof cfg->default_lang];
+    size_t n = 0;
+    greet_status st = greet_lang_lookup(val, strlen(val), tag, sizeof tag, &n, 0);
+    if (st == GREET_E_BAD_TAG) {
+      fprintf(err, "greet-server: invalid %s '%s': not a language tag (byte %zu), "
+                   "expected one like en, fr or pt-BR\n", from, val, n);
+      return -1;
+    }
+    if (st != GREET_OK) {
+      fprintf(err, "greet-server: invalid %s '%s': not a supported language "
+                   "(GET /languages lists them)\n", from, val);
+      return -1;
+    }
+    memcpy(field, tag, n + 1);
     return 0;
   }
 

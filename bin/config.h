@@ -22,6 +22,9 @@ struct server_config {
   unsigned long access_log;   /* 1: a line per request; 0: none */
   unsigned long shutdown_timeout; /* seconds in-flight requests get to finish */
   unsigned long drain_delay;  /* seconds of 503 readiness before closing */
+  const char *tmpl;           /* --template, validated (points into argv or
+                               * the environment), or NULL: the catalogue's */
+  char default_lang[16];      /* --default-lang as a canonical catalogue tag */
 };
 
 enum config_result {

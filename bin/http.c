@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,9 @@ struct http_server {
   struct deadline_table *deadline;   /* NULL: --header-timeout 0 */
   char version_json[512];
   size_t version_len;
+  char default_lang[16];  /* --default-lang, canonical */
+  const char *tmpl;       /* --template or NULL */
+  size_t tmpl_len;
 };
 
 /*
@@ -279,6 +283,12 @@ static mhd_result queue(const struct http_server *srv, struct MHD_Connection *co
       MHD_add_response_header(resp, "X-Request-Id", request_id) != MHD_YES ||
       (r->allow != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES) ||
       (r->no_store && MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) ||
+      (r->cache_control != NULL && !r->no_store &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control) != MHD_YES) ||
+      (r->vary != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, r->vary) != MHD_YES) ||
+      (r->content_language[0] != '\0' &&
+       MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LANGUAGE, r->content_language) != MHD_YES) ||
+      (r->csp != NULL && MHD_add_response_header(resp, "Content-Security-Policy", r->csp) != MHD_YES) ||
       (atomic_load_explicit(&srv->draining, memory_order_relaxed) &&
        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
     MHD_destroy_response(resp);
@@ -287,6 +297,40 @@ static mhd_result queue(const struct http_server *srv, struct MHD_Connection *co
   ret = MHD_queue_response(conn, r->status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+/* What routing needs from the request, found in one pass over its
+ * headers and query arguments rather than one lookup (one walk of the
+ * list) each.  The first of each wins, as with a lookup. */
+struct fields {
+  const char *request_id, *accept, *accept_language, *lang;
+  size_t accept_len, accept_language_len, lang_len;
+};
+
+static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                          const char *value, size_t value_size)
+{
+  struct fields *f = cls;
+
+  if (value == NULL)
+    return MHD_YES;
+  if (kind == MHD_GET_ARGUMENT_KIND) {
+    /* raw: keep_raw() below leaves the value percent-encoded */
+    if (f->lang == NULL && key_size == 4 && memcmp(key, "lang", 4) == 0) {
+      f->lang = value;
+      f->lang_len = value_size;
+    }
+  } else if (key_size == 6 && f->accept == NULL && strncasecmp(key, "Accept", 6) == 0) {
+    f->accept = value;
+    f->accept_len = value_size;
+  } else if (key_size == 15 && f->accept_language == NULL &&
+             strncasecmp(key, "Accept-Language", 15) == 0) {
+    f->accept_language = value;
+    f->accept_language_len = value_size;
+  } else if (key_size == 12 && f->request_id == NULL && strncasecmp(key, "X-Request-Id", 12) == 0) {
+    f->request_id = value;
+  }
+  return MHD_YES;
 }
 
 /*
@@ -302,9 +346,10 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
 {
   const struct http_server *srv = cls;
   char body[ROUTE_BODY_CAP(ROUTE_MAX_NAME_LIMIT)];
-  char generated[33], remote[64];
+  char generated[33], remote[64], *big = NULL;
   struct route_response res;
   struct route_request req;
+  struct fields f = {NULL};
   uintptr_t tag = (uintptr_t)*con_cls;
   const char *request_id;
   size_t bytes = 0;
@@ -329,14 +374,30 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   req.target_len = strlen(url);
   req.max_name = srv->max_name;
   req.not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
+  MHD_get_connection_values_n(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND),
+                              collect, &f);
+  req.lang_query = f.lang;
+  req.lang_query_len = f.lang_len;
+  req.accept = f.accept;
+  req.accept_len = f.accept_len;
+  req.accept_language = f.accept_language;
+  req.accept_language_len = f.accept_language_len;
+  req.default_lang = srv->default_lang;
+  req.tmpl = srv->tmpl;
+  req.tmpl_len = srv->tmpl_len;
   route_request(&req, body, sizeof body, &res);
+  /* a large HTML or JSON answer: route again into a buffer of its size
+   * (without one, res is a 500) */
+  if (res.need > sizeof body && (big = malloc(res.need)) != NULL)
+    route_request(&req, big, res.need, &res);
 
-  request_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+  request_id = f.request_id;
   if (!reqid_valid(request_id)) {
     reqid_generate(generated);
     request_id = generated;
   }
   ret = queue(srv, conn, &res, request_id, &bytes);
+  free(big);
   if (ret != MHD_YES)
     return ret;
 
@@ -358,8 +419,9 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
  * libmicrohttpd would percent-decode the path before on_request() sees it,
  * so "%2F" would split segments, "%2541" would be decoded twice and "%00"
  * would cut the name short.  Leaving it alone makes routes.c, through
- * libgreet, the one decoder.  (The query string gets the same treatment;
- * no route reads it.)
+ * libgreet, the one decoder.  The query string gets the same treatment
+ * (libmicrohttpd has already turned '+' into ' ' there): routes.c decodes
+ * the "lang" value itself.
  */
 static size_t keep_raw(void *cls, struct MHD_Connection *conn, char *s)
 {
@@ -418,6 +480,9 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
     return NULL;
   }
   srv->max_name = cfg->max_name;
+  memcpy(srv->default_lang, cfg->default_lang, sizeof srv->default_lang);
+  srv->tmpl = cfg->tmpl;
+  srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
   srv->access_log = cfg->access_log != 0;
   srv->listen_fd = -1;
   srv->activated = listen_fd >= 0;

@@ -20,6 +20,19 @@ struct route_request {
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
   int not_ready;          /* nonzero while starting or draining: /readyz
                            * answers 503 (zero, the default, is ready) */
+  /* Negotiation: header field values as received, and the value of the
+   * first "lang" query parameter still percent-encoded (NULL when
+   * absent).  The target's own query is not read. */
+  const char *lang_query;
+  size_t lang_query_len;
+  const char *accept;
+  size_t accept_len;
+  const char *accept_language;
+  size_t accept_language_len;
+  const char *default_lang; /* canonical catalogue tag; NULL means "en" */
+  const char *tmpl;         /* --template, validated at start; NULL: none.
+                             * It is the default language's greeting. */
+  size_t tmpl_len;
 };
 
 /* Where the body of a response comes from. */
@@ -32,6 +45,7 @@ enum route_body {
 #define ROUTE_TEXT_PLAIN "text/plain; charset=utf-8"
 #define ROUTE_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define ROUTE_JSON "application/json"
+#define ROUTE_VARY "Accept, Accept-Language"
 
 struct route_response {
   unsigned status;          /* HTTP status code */
@@ -41,12 +55,30 @@ struct route_response {
   const char *content_type; /* ROUTE_TEXT_PLAIN unless an endpoint says */
   enum route_body body_kind;
   int no_store;             /* send Cache-Control: no-store (health, metrics) */
+  const char *cache_control; /* another Cache-Control value, or NULL */
+  const char *vary;         /* value of a Vary header, or NULL */
+  const char *csp;          /* value of Content-Security-Policy, or NULL */
+  char content_language[16]; /* value of Content-Language, "" for none */
+  size_t need;              /* > cap: the body did not fit in buf; route
+                             * again with a buffer of this many bytes
+                             * (res meanwhile holds a 500) */
 };
 
 /*
  * Routes one request.  buf (cap >= ROUTE_BODY_CAP(req->max_name)) holds a
  * body that is built per request; res->body points either there or at
- * static text.  Never fails: any input gives some HTTP answer.
+ * static text.  Never fails: any input gives some HTTP answer.  That cap
+ * holds every text/plain greeting from the catalogue and every error; an
+ * HTML or JSON answer, a /languages list or a long template may need
+ * more, and then res->need says how much (res->need <= cap otherwise).
+ *
+ * GET /greet/<name> negotiates: the representation from req->accept
+ * (text/plain, application/json, text/html; 406 when none is acceptable)
+ * and the language from a "lang" query parameter, else
+ * req->accept_language, else req->default_lang; it answers with
+ * content_language set and Vary: Accept, Accept-Language.  Errors (400,
+ * 404, 405, 414) are English text/plain whatever the client accepts.
+ * GET /languages lists the catalogue as text or JSON.
  *
  * Besides GET /greet/<name>, the operational endpoints answer GET and
  * HEAD (405 with Allow otherwise), never cached: /livez and /healthz

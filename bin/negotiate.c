@@ -1,0 +1,238 @@
+/*
+ * negotiate.c - the Accept field against the representations offered.
+ *
+ * One pass over the field, no copy: each item is parsed in place and
+ * scored against the (at most three) offered types as it goes, so the
+ * cost is linear in the field and nothing is stored per item.
+ */
+#include <string.h>
+
+#include "negotiate.h"
+
+static const struct {
+  const char *type, *sub;
+  size_t type_len, sub_len;
+  const char *content_type;
+} media[NEG_NMEDIA] = {
+  [NEG_TEXT] = {"text", "plain", 4, 5, "text/plain; charset=utf-8"},
+  [NEG_JSON] = {"application", "json", 11, 4, "application/json"},
+  [NEG_HTML] = {"text", "html", 4, 4, "text/html; charset=utf-8"},
+};
+
+const char *negotiate_content_type(enum neg_media m)
+{
+  return media[m].content_type;
+}
+
+/* tchar (RFC 9110 section 5.6.2) */
+static int tchar(unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int ieq(const char *s, size_t n, const char *lit)
+{
+  size_t i;
+  for (i = 0; i < n && lit[i] != '\0'; i++) {
+    unsigned char a = (unsigned char)s[i], b = (unsigned char)lit[i];
+    if (a >= 'A' && a <= 'Z')
+      a = (unsigned char)(a + 32);
+    if (a != b)
+      return 0;
+  }
+  return i == n && lit[i] == '\0';
+}
+
+static size_t token(const char *p, const char *end)
+{
+  const char *s = p;
+  while (p < end && tchar((unsigned char)*p))
+    p++;
+  return (size_t)(p - s);
+}
+
+static const char *ows(const char *p, const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t'))
+    p++;
+  return p;
+}
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
+ * thousandths; -1 when it is not one. */
+static int qvalue(const char *s, size_t n)
+{
+  int q, scale = 100;
+
+  if (n == 0 || (s[0] != '0' && s[0] != '1'))
+    return -1;
+  q = (s[0] - '0') * 1000;
+  if (n == 1)
+    return q;
+  if (s[1] != '.' || n > 5)
+    return -1;
+  for (size_t i = 2; i < n; i++, scale /= 10) {
+    if (s[i] < '0' || s[i] > '9' || (q == 1000 && s[i] != '0'))
+      return -1;
+    q += (s[i] - '0') * scale;
+  }
+  return q;
+}
+
+/* Skips to the comma that ends a malformed item, past quoted strings. */
+static const char *skip_item(const char *p, const char *end)
+{
+  int quoted = 0;
+  for (; p < end; p++) {
+    if (quoted && *p == '\\' && p + 1 < end)
+      p++;
+    else if (*p == '"')
+      quoted = !quoted;
+    else if (!quoted && *p == ',')
+      break;
+  }
+  return p;
+}
+
+/* One item: media-range parameters [weight] [accept-ext], up to the comma
+ * or the end.  Returns the position after it, and 0 in *ok when it is
+ * malformed; else fills the range, its weight and whether every
+ * media-type parameter is one our types have (charset=utf-8). */
+struct range {
+  const char *type, *sub;
+  size_t type_len, sub_len;
+  int q;
+  int params;       /* media-type parameters, all charset=utf-8 */
+  int foreign;      /* a media-type parameter we cannot satisfy */
+};
+
+static const char *item(const char *p, const char *end, struct range *r, int *ok)
+{
+  int after_q = 0;
+
+  *ok = 0;
+  r->type = p;
+  r->type_len = token(p, end);
+  p += r->type_len;
+  if (r->type_len == 0 || p == end || *p != '/')
+    return skip_item(p, end);
+  r->sub = ++p;
+  r->sub_len = token(p, end);
+  p += r->sub_len;
+  if (r->sub_len == 0 || (r->type_len == 1 && r->type[0] == '*' && !(r->sub_len == 1 && r->sub[0] == '*')))
+    return skip_item(p, end);
+  r->q = 1000;
+  r->params = 0;
+  r->foreign = 0;
+  for (;;) {
+    const char *q = ows(p, end);
+    if (q == end || *q == ',') {
+      p = q;
+      break;
+    }
+    if (*q != ';')
+      return skip_item(q, end);
+    p = ows(q + 1, end);
+    if (p == end || *p == ',' || *p == ';')
+      continue;                         /* an empty parameter */
+    const char *name = p;
+    size_t name_len = token(p, end);
+    p += name_len;
+    if (name_len == 0 || p == end || *p != '=')
+      return skip_item(p, end);
+    const char *val = ++p;
+    size_t val_len;
+    int quoted = p < end && *p == '"';
+    if (quoted) {
+      for (p++; p < end && *p != '"'; p++)
+        if (*p == '\\' && p + 1 < end)
+          p++;
+      if (p == end)
+        return end;                     /* unclosed quote: the rest is lost */
+      p++;
+      val++;
+      val_len = (size_t)(p - val - 1);
+    } else {
+      val_len = token(p, end);
+      p += val_len;
+      if (val_len == 0)
+        return skip_item(p, end);
+    }
+    if (after_q)
+      continue;                         /* accept-ext (RFC 7231): ignored */
+    if (ieq(name, name_len, "q")) {
+      if (quoted || (r->q = qvalue(val, val_len)) < 0)
+        return skip_item(p, end);
+      after_q = 1;
+    } else if (ieq(name, name_len, "charset") && ieq(val, val_len, "utf-8")) {
+      r->params++;
+    } else {
+      r->foreign = 1;
+    }
+  }
+  *ok = 1;
+  return p;
+}
+
+/* How specifically r matches media m: 0 (no match), 1 "* / *", 2 "type/ *",
+ * 3 "type/sub", plus one with matching parameters. */
+static int specificity(const struct range *r, enum neg_media m)
+{
+  int s;
+  if (r->foreign)
+    return 0;
+  if (r->type_len == 1 && r->type[0] == '*')
+    s = 1;
+  else if (!ieq(r->type, r->type_len, media[m].type))
+    return 0;
+  else if (r->sub_len == 1 && r->sub[0] == '*')
+    s = 2;
+  else if (ieq(r->sub, r->sub_len, media[m].sub))
+    s = 3;
+  else
+    return 0;
+  return 2 * s + (r->params > 0);
+}
+
+int negotiate_media(const char *accept, size_t len, unsigned offered)
+{
+  int spec[NEG_NMEDIA] = {0}, q[NEG_NMEDIA] = {0};
+  int any = 0, best = NEG_NONE;
+
+  offered &= NEG_OFFER_ALL;
+  if (accept != NULL && len > 0) {
+    const char *p = accept, *end = accept + len;
+    while (p < end) {
+      struct range r;
+      int ok;
+      p = ows(p, end);
+      if (p < end && *p == ',') {
+        p++;
+        continue;
+      }
+      if (p == end)
+        break;
+      p = item(p, end, &r, &ok);
+      if (!ok)
+        continue;
+      any = 1;
+      for (int m = 0; m < NEG_NMEDIA; m++) {
+        int s = specificity(&r, (enum neg_media)m);
+        if ((offered & NEG_OFFER(m)) && s > spec[m]) {
+          spec[m] = s;
+          q[m] = r.q;
+        }
+      }
+    }
+  }
+  for (int m = 0; m < NEG_NMEDIA; m++) {
+    if (!(offered & NEG_OFFER(m)))
+      continue;
+    if (!any)
+      return m;                         /* no field, or nothing valid in it */
+    if (q[m] > 0 && (best == NEG_NONE || q[m] > q[best]))
+      best = m;
+  }
+  return best;
+}
