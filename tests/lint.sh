@@ -14,8 +14,8 @@
 #     Not "style": its findings here are variable scopes, a matter of
 #     taste.  readdirCalled is suppressed: it recommends readdir_r, which
 #     glibc deprecates; readdir on a DIR * of one's own is thread-safe.
-#     A finding that is wrong can be silenced where it is, with a
-#     "// cppcheck-suppress id" comment (--inline-suppr).
+#     A finding that is wrong is listed in tests/lint.supp (see below) or
+#     silenced where it is, with a "// cppcheck-suppress id" comment.
 #
 #   clang-tidy bugprone-*, cert-*, clang-analyzer-*, except:
 #     bugprone-easily-swappable-parameters  every (ptr, len) and
@@ -31,9 +31,11 @@
 #         reports here were of that kind).
 #     The feature-test macros (_GNU_SOURCE, _POSIX_C_SOURCE,
 #     _DEFAULT_SOURCE, _XOPEN_SOURCE) are allowed as reserved identifiers.
-#     clang-tidy has no suppression file: reports that are wrong are listed
-#     in tests/lint.supp (file, check, the text of the reported line), each
-#     with the reason; anything else fails.
+#
+#   Reports that are wrong are listed in tests/lint.supp (file, check, the
+#   text of the reported line), each with the reason (clang-tidy has no
+#   suppression file, and cppcheck's match line numbers); anything else
+#   fails.
 set -u
 
 build=${1:?usage: lint.sh BUILD_DIR [SOURCE_DIR]}
@@ -91,8 +93,9 @@ status=0
 echo "lint: cppcheck $("$cppcheck" --version | sed 's/^Cppcheck //') on $nfiles files"
 "$cppcheck" --project="$tmp/compile_commands.json" --quiet -j "$jobs" \
   --enable=warning,performance,portability --library=posix \
-  --suppress=readdirCalled --inline-suppr --error-exitcode=1 \
-  --template='{file}:{line}:{column}: {severity}: {message} [{id}]' || status=1
+  --suppress=readdirCalled --inline-suppr \
+  --template='{file}:{line}:{column}: {severity}: {message} [{id}]\n{code}' 2>"$tmp/cppcheck.out" ||
+  { cat "$tmp/cppcheck.out"; echo "lint: cppcheck failed" >&2; status=1; }
 
 echo "lint: $tidy $("$tidy" --version | sed -n 's/.*LLVM version //p') on $nfiles files"
 checks='-*,bugprone-*,cert-*,clang-analyzer-*'
@@ -109,16 +112,20 @@ xargs -P "$jobs" -n 1 "$tidy" -p "$tmp" --quiet --checks="$checks" --config="$co
   --header-filter="^$src/(lib|bin|include)/" --extra-arg=-Wno-unknown-warning-option \
   <"$tmp/files" >"$tmp/tidy.out" 2>"$tmp/tidy.err"
 
-python3 - "$tmp/tidy.out" "$src" "$src/tests/lint.supp" "$build" <<'PY' || status=1
+# Both reports, minus the known false positives of tests/lint.supp.
+python3 - "$src" "$src/tests/lint.supp" "$build" "$tmp/cppcheck.out" "$tmp/tidy.out" <<'PY' || status=1
 import os, re, sys
-out, src, supp_path, build = sys.argv[1:]
+src, supp_path, build, *outs = sys.argv[1:]
 supp = []
 for line in open(supp_path, encoding="utf-8"):
     if line.strip() and not line.startswith("#"):
         path, check, text = line.rstrip("\n").split("\t", 2)
         supp.append([path, check, text.strip(), 0])
-lines = open(out, encoding="utf-8", errors="replace").read().splitlines()
-diag = re.compile(r"^(.*?):(\d+):(\d+): (warning|error): (.*) \[([^\]]+)\]$")
+lines = []
+for out in outs:
+    lines += open(out, encoding="utf-8", errors="replace").read().splitlines()
+diag = re.compile(r"^(.*?):(\d+):(\d+): (warning|error|style|performance|portability): "
+                  r"(.*) \[([^\]]+)\]$")
 found, seen = [], set()
 for i, line in enumerate(lines):
     m = diag.match(line)
@@ -143,7 +150,7 @@ for f in found:
 for path, check, text, n in supp:
     if n == 0:
         print("lint: note: tests/lint.supp entry no longer needed: %s %s %r" % (path, check, text))
-print("lint: clang-tidy: %d finding(s), %d known false positive(s) (tests/lint.supp)"
+print("lint: %d finding(s), %d known false positive(s) (tests/lint.supp)"
       % (len(found), sum(s[3] for s in supp)))
 sys.exit(1 if found else 0)
 PY
