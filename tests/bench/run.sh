@@ -18,8 +18,9 @@
 #     their access logs written to files in the results folder;
 #  3. checks that every one answers "Hello, John!" to GET /greet/John and
 #     whether a second request reuses the connection (keep-alive);
-#  4. runs wrk -t1 at each load of LOADS (connection counts), every target
-#     once per load per round, in an order rotated each round, measuring
+#  4. runs wrk -t1 at each load of LOADS (connection counts, the smallest
+#     first, each with a warm-up), every target once per round, in an order
+#     rotated each round, measuring
 #     req/s, p50/p99 latency, errors, peak RSS (VmHWM summed over the
 #     process tree, reset before each run) and server CPU time per request;
 #  5. times start-up (exec to first good answer) of greet, mhd and flask;
@@ -41,8 +42,10 @@
 #   GREET_SERVER=    use this greet-server binary instead of building one
 #   GREET_REV=       build greet-server from this git revision (e.g. HEAD: the last
 #                    commit, not the working tree) in build-bench-rev/<sha>/
-#   GREET_ALT="label=/path/to/greet-server label2=@REV ..."  more greet-servers
-#                    run side by side as greet-alt-<label>: before/after a change
+#   GREET_ALT="label=/path/to/greet-server label2=@REV label3=,--opt=V,--opt2=W"
+#                    more greet-servers run side by side as greet-alt-<label>
+#                    (before/after a change); an empty binary means the one
+#                    under test, the ,--args are added to its command line
 #   BASE_PORT=18300  first port tried; busy ports are skipped
 #   RESULTS=         output folder (default tests/bench/results/<UTC stamp>)
 #   QUICK=1          defaults become ROUNDS=1 DURATION=1s WARMUP=0 PAUSE=0 STARTS=3
@@ -210,9 +213,9 @@ GS_ON=()           # arguments that turn it on, as JSON lines to $LOGFILE
 GS_LOG_TO=""       # "file": the option takes the path; "stdout": redirect stdout
 if gs_has '--no-access-log'; then GS_OFF=(--no-access-log); fi
 if gs_has '--access-log='; then
-  GS_ON=("--access-log=@FILE@"); GS_LOG_TO=file
+  GS_ON=("--access-log=@FILE@"); GS_LOG_TO="file"
 elif gs_has '--no-access-log'; then
-  GS_LOG_TO=stdout             # on by default, one JSON line per request on stdout
+  GS_LOG_TO="stdout"           # on by default, one JSON line per request on stdout
 fi
 if [[ -n $GS_LOG_TO ]] && gs_has '--log-format'; then GS_ON+=(--log-format=json); fi
 
@@ -282,6 +285,8 @@ start() { # NAME: starts it in the background on a free port
       elif "$bin" --help 2>&1 | grep -q -- '--no-access-log'; then
         args=(--no-access-log)
       fi
+      # shellcheck disable=SC2206  # GREET_ALT's extra arguments, split on spaces
+      [[ $name == greet-alt-* ]] && args+=(${ALT_ARGS[$name]})
       # >> opens stdout with O_APPEND, so truncating the log between runs is safe
       "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
       ;;
@@ -378,15 +383,18 @@ declare -A TABLE_OF=() ALT_BIN=()
 MAIN=()
 LOGT=()
 for t in $TARGETS; do MAIN+=("$t"); TABLE_OF[$t]=main; done
+declare -A ALT_ARGS=()
 for spec in $GREET_ALT; do
-  [[ $spec =~ ^([A-Za-z0-9_.]+)=(.+)$ ]] || die "GREET_ALT wants label=/path/to/greet-server or label=@rev, not '$spec'"
-  alt=greet-alt-${BASH_REMATCH[1]} bin=${BASH_REMATCH[2]}
+  [[ $spec =~ ^([A-Za-z0-9_.]+)=([^,]*)(,.*)?$ ]] ||
+    die "GREET_ALT wants label=/path/to/greet-server, label=@REV or label=[BIN],--arg,..., not '$spec'"
+  alt=greet-alt-${BASH_REMATCH[1]} bin=${BASH_REMATCH[2]:-$GS} extra=${BASH_REMATCH[3]#,}
   if [[ $bin == @* ]]; then
     build_rev "${bin#@}"
     bin=$REV_BIN
   fi
   [[ -x $bin ]] || die "GREET_ALT: $bin is not executable"
   ALT_BIN[$alt]=$bin
+  ALT_ARGS[$alt]=${extra//,/ }
   MAIN+=("$alt")
   TABLE_OF[$alt]=main
 done
@@ -422,7 +430,7 @@ echo "== servers" >&2
     "$(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "git: HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z $(git -C "$ROOT" status --porcelain -- bin lib include 2>/dev/null) ]] || echo ', working tree: bin/lib/include changed or new files')${GREET_REV:+, greet-server built from $GREET_REV}"
   echo "greet-server: $("$GS" --version 2>&1 | head -1) ($GS)"
-  for a in "${!ALT_BIN[@]}"; do echo "$a: ${ALT_BIN[$a]}"; done
+  for a in "${!ALT_BIN[@]}"; do echo "$a: ${ALT_BIN[$a]} ${ALT_ARGS[$a]}"; done
   echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
   echo "nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') ($(dpkg-query -W -f '${Package} ${Version}' nginx-light 2>/dev/null))"
   echo "flask: $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"), "werkzeug", m.version("werkzeug"))' 2>/dev/null) on $("$PY" -V 2>&1)"
@@ -434,6 +442,10 @@ echo "== servers" >&2
   echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/env.txt"
 sed 's/^/  /' "$OUT/env.txt" >&2
+if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
+  echo "   WARNING: load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs: absolute figures will be low" \
+    "and noisy; trust the paired ratios (loadavg1 of each run is in raw.tsv)" >&2
+fi
 
 # ------------------------------------------------------------------- runs ---
 runs_for() { # CONNS -> the targets that run at this load
@@ -444,22 +456,24 @@ runs_for() { # CONNS -> the targets that run at this load
   done
 }
 
-if [[ $WARMUP != 0 ]]; then
-  echo "== warm-up: ${WARMUP}s per target and load" >&2
-  for c in $LOADS; do
-    for t in $(runs_for "$c"); do
+# Loads run from the fewest connections to the most, each with its own
+# warm-up and rounds: memory a server keeps after 1000 connections would
+# otherwise show up as the peak RSS of the smaller loads.  Within a load,
+# every round runs each target once, in an order rotated round by round.
+SORTED_LOADS=$(printf '%s\n' $LOADS | sort -n | uniq | tr '\n' ' ')
+SORTED_LOADS=${SORTED_LOADS% }
+n_runs=0
+for c in $SORTED_LOADS; do n_runs=$((n_runs + $(runs_for "$c" | wc -l))); done
+echo "== loads $SORTED_LOADS; $ROUNDS rounds x $n_runs runs of ${DUR_S}s (about $(( (ROUNDS * n_runs * (DUR_S + ${PAUSE%.*} + 1)) / 60 + 1 )) min)" >&2
+for c in $SORTED_LOADS; do
+  mapfile -t order < <(runs_for "$c")
+  n=${#order[@]}
+  if [[ $WARMUP != 0 ]]; then
+    for t in "${order[@]}"; do
       wrk_run "$WARMUP" "$c" "http://127.0.0.1:${PORT_OF[$t]}/greet/John" "$OUT/wrk/warmup-c$c-$t.txt"
     done
-  done
-fi
-
-n_runs=0
-for c in $LOADS; do n_runs=$((n_runs + $(runs_for "$c" | wc -l))); done
-echo "== $ROUNDS rounds x $n_runs runs of ${DUR_S}s (about $(( (ROUNDS * n_runs * (DUR_S + ${PAUSE%.*} + 1)) / 60 + 1 )) min)" >&2
-for ((r = 1; r <= ROUNDS; r++)); do
-  for c in $LOADS; do
-    mapfile -t order < <(runs_for "$c")
-    n=${#order[@]}
+  fi
+  for ((r = 1; r <= ROUNDS; r++)); do
     for ((k = 0; k < n; k++)); do
       t=${order[$(((k + r - 1) % n))]}
       measure "${TABLE_OF[$t]}" "$r" "$c" "$t"
