@@ -279,6 +279,11 @@ def main():
          "multi-stage: a Debian 12 build stage, a slim runtime stage", repr(froms))
     last = len(froms) - 1
     build_runs = " ".join(a for s, w, a in cf if w == "RUN" and s == 0)
+    sources = [src for s, w, a in cf if w == "COPY" and s == 0 and "--from" not in a
+               for src in a.split()[:-1]]
+    t.ok(sources and all(os.path.exists(os.path.join(ROOT, src)) for src in sources)
+         and "." not in sources,
+         "the build stage copies named parts of the repository, all present: %s" % sources)
     t.ok("-Dtests=disabled" in build_runs and "meson install" in build_runs,
          "the build stage builds without tests and installs to a staging tree")
     runtime = [(w, a) for s, w, a in cf if s == last]
