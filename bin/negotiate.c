@@ -179,16 +179,15 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
  * 3 "type/sub", plus one with matching parameters. */
 static int specificity(const struct range *r, enum neg_media m)
 {
-  int s;
+  int s, type_ok;
   if (r->foreign)
     return 0;
+  type_ok = ieq(r->type, r->type_len, media[m].type);
   if (r->type_len == 1 && r->type[0] == '*')
     s = 1;
-  else if (!ieq(r->type, r->type_len, media[m].type))
-    return 0;
-  else if (r->sub_len == 1 && r->sub[0] == '*')
+  else if (type_ok && r->sub_len == 1 && r->sub[0] == '*')
     s = 2;
-  else if (ieq(r->sub, r->sub_len, media[m].sub))
+  else if (type_ok && ieq(r->sub, r->sub_len, media[m].sub))
     s = 3;
   else
     return 0;
