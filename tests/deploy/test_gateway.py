@@ -43,11 +43,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 import gatewaylib  # noqa: E402
 import greettest  # noqa: E402
 
+# Slower servers (greettest's GREET_SERVER_WRAPPER, e.g. valgrind) get
+# proportionally longer waits.
+SLOW = getattr(greettest, "START_FACTOR", 1)
 INSTANCES = 3
 LOAD_THREADS = 4
-PHASE_MAX_SECONDS = 30.0       # hard bound on one load phase
-PHASE_MAX_REQUESTS = 200000    # and on its request count
-SERVE_WAIT = 15.0              # a (re)started instance must get gateway traffic within this
+PHASE_MAX_SECONDS = 30.0 * SLOW   # hard bound on one load phase
+PHASE_MAX_REQUESTS = 200000       # and on its request count
+SERVE_WAIT = 15.0 * SLOW          # a (re)started instance must get gateway traffic within this
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 SPOOFED = "203.0.113.7"        # an X-Forwarded-For a client makes up (documentation range)
 CLIENT_SOURCE = "127.0.0.3"    # a loopback source address, to tell the client from the gateway
@@ -66,7 +69,7 @@ class Instance:
         self.start()
 
     def start(self, timeout=5.0):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         while True:
             try:
                 srv = greettest.Server(args=self.args, port=self.port)
@@ -313,7 +316,7 @@ def phase_kill(gw, instances):
     victim = instances[0]
     first = len(gw.access_lines())
     with Load(gw.port, "k") as load:
-        served = wait_for(lambda: greetings_served(victim.current) >= 50, 10)
+        served = wait_for(lambda: greetings_served(victim.current) >= 50, 10 * SLOW)
         t.ok(served, "before the kill, the victim serves gateway traffic")
         victim.current.stop(signal.SIGKILL)
         killed_at = time.monotonic()
@@ -341,11 +344,11 @@ def phase_kill(gw, instances):
 def phase_rolling(gw, instances):
     first = len(gw.access_lines())
     with Load(gw.port, "r") as load:
-        wait_for(lambda: load.ok >= 100, 5)
+        wait_for(lambda: load.ok >= 100, 5 * SLOW)
         for k, inst in enumerate(instances):
             old = inst.current
             before = load.ok
-            status = old.stop(signal.SIGTERM, timeout=15)
+            status = old.stop(signal.SIGTERM, timeout=15 * SLOW)
             t.eq(status, 0, "rolling %d: SIGTERM drains and exits 0" % (k + 1))
             report = greettest.sanitizer_report(old.stderr_text())
             t.ok(not report, "rolling %d: no sanitizer report" % (k + 1), "\n".join(report[:20]))
