@@ -241,7 +241,7 @@ static inline void ref_escape(struct fuzz_str *out, const unsigned char *s, size
     uint32_t cp = 0;
     size_t n = ref_utf8_next(s + i, len - i, &cp);
     const char *rep = NULL;
-    char u[8];
+    char u[16];               /* "\\u%04x" of any unsigned, for the compiler */
 
     if (n == 0)
       abort();                /* the caller validates first */
