@@ -6,9 +6,12 @@ reports TAP on stdout, which meson parses (protocol: 'tap').  Servers are
 stopped by the PID this module started, never by name.
 """
 
+import atexit
 import os
 import re
 import select
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +32,86 @@ def sanitizer_report(text):
     finding; empty when there is none."""
     return [line for line in text.splitlines()
             if any(m in line for m in SANITIZER_MARKERS)]
+
+
+# GREET_SERVER_WRAPPER: a command line every Server is started under, e.g.
+# "valgrind --error-exitcode=99 --leak-check=full" (meson test --setup
+# valgrind sets it; see tests/meson.build).  Under valgrind each server
+# writes its report to a file of its own, read when it stops: a report
+# with an error or a definite or indirect leak is a failed test, added by
+# TAP.done() (the server's exit status, 99, fails the tests that check it
+# too).  Servers are then slower to start, hence START_FACTOR.
+WRAPPER = shlex.split(os.environ.get("GREET_SERVER_WRAPPER", ""))
+VALGRIND = bool(WRAPPER) and os.path.basename(WRAPPER[0]) == "valgrind"
+START_FACTOR = 6 if WRAPPER else 1
+_wrapper_findings = []      # (server argv, report excerpt), from stop()
+_wrapper_logs = None        # directory of the valgrind reports
+_live_servers = []
+
+
+def _valgrind_argv():
+    """WRAPPER with --log-file=<a fresh directory>/%p.log added."""
+    global _wrapper_logs
+    if _wrapper_logs is None:
+        import tempfile
+        _wrapper_logs = tempfile.mkdtemp(prefix="greet-valgrind.")
+        atexit.register(shutil.rmtree, _wrapper_logs, True)
+    argv = list(WRAPPER)
+    if not any(a.startswith("--log-file") for a in argv):
+        argv.insert(1, "--log-file=%s/%%p.log" % _wrapper_logs)
+    return argv
+
+
+def wrapped(argv):
+    """argv under GREET_SERVER_WRAPPER (as is without one): for tests that
+    start greet-server themselves rather than through Server."""
+    return (_valgrind_argv() if VALGRIND else list(WRAPPER)) + list(argv)
+
+
+def valgrind_report(pid):
+    """Server pid's whole valgrind report when it shows a finding (an
+    error, a definite or indirect leak); empty when it is clean or there
+    is no report."""
+    if _wrapper_logs is None or pid is None:
+        return ""
+    path = os.path.join(_wrapper_logs, "%d.log" % pid)
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
+    if m is not None:
+        return text if int(m.group(1)) > 0 else ""
+    return text if text.strip() else ""     # --quiet: only findings are written
+
+
+def check_wrapped_exit(argv, pid, returncode):
+    """Records a finding of the wrapper for a process a test started
+    through wrapped() (Server.stop() does this itself)."""
+    if not WRAPPER or list(argv[:1]) != WRAPPER[:1]:
+        return                          # not started through wrapped()
+    report = valgrind_report(pid) if VALGRIND else ""
+    if report or returncode == 99:
+        own = [a for a in argv if os.path.basename(a) == "greet-server"]
+        what = " ".join(["greet-server"] + list(argv[argv.index(own[0]) + 1:])) if own else argv[-1]
+        _wrapper_findings.append((what, report or "exit status 99"))
+
+
+def run_server(argv, timeout=20, text=False, env=None, input=None):
+    """subprocess.run(argv, capture_output=True) for a greet-server that
+    runs to completion (--help, a bad option), under GREET_SERVER_WRAPPER
+    when set, its findings recorded."""
+    p = subprocess.Popen(wrapped(argv), stdin=subprocess.PIPE if input is not None else None,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=text)
+    try:
+        out, err = p.communicate(input, timeout=timeout * START_FACTOR)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    check_wrapped_exit(p.args, p.pid, p.returncode)
+    return subprocess.CompletedProcess(argv, p.returncode, out, err)
 
 
 def server_binary():
@@ -57,7 +140,8 @@ class Server:
                 full_env.pop(name, None)
             else:
                 full_env[name] = str(value)
-        argv = [self.binary]
+        argv = wrapped([self.binary])
+        timeout *= START_FACTOR
         if bind is not None:
             argv += ["--bind", bind]
         if port is not None:
@@ -87,6 +171,7 @@ class Server:
         self._out["stdout"].extend(self.lines)
         self._drain(self.proc.stdout, "stdout")
         self._drain(self.proc.stderr, "stderr")
+        _live_servers.append(self)
 
     def _drain(self, f, name):
         def run():
@@ -127,6 +212,7 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
         """Signals the process and returns its exit status; afterwards
         stdout_text() and stderr_text() hold all the output."""
+        timeout *= START_FACTOR
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -136,6 +222,9 @@ class Server:
                 self.proc.wait()
         for t in self._drains:
             t.join(timeout)
+        if self in _live_servers:
+            _live_servers.remove(self)
+            check_wrapped_exit(self.proc.args, self.proc.pid, self.proc.returncode)
         return self.proc.returncode
 
     def __enter__(self):
@@ -286,5 +375,12 @@ class TAP:
             self.ok(False, name or fn.__name__, traceback.format_exc())
 
     def done(self):
+        """Ends the stream; under GREET_SERVER_WRAPPER first stops the
+        servers still running and adds a failed test per finding."""
+        for srv in list(_live_servers):
+            srv.stop()
+        for what, report in _wrapper_findings:
+            self.ok(False, "%s: %s reports nothing" % (what, WRAPPER[0]), report[-6000:])
+        del _wrapper_findings[:]
         print("1..%d" % self.n)
         return 1 if self.failed else 0

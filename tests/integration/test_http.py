@@ -56,8 +56,7 @@ def run_binary(args, extra_env=None, timeout=20):
             full.pop(k, None)
         else:
             full[k] = v
-    p = subprocess.run([greettest.server_binary(), *args], env=full, timeout=timeout,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = greettest.run_server([greettest.server_binary(), *args], env=full, timeout=timeout)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

@@ -97,13 +97,12 @@ def config(t):
            ["--shutdown-timeout=-1"], ["--shutdown-timeout=3601"], ["--drain-delay=x"],
            ["--no-port"], ["--threads=0"], ["--connection-memory=10"]]
     for args in bad:
-        r = subprocess.run([binary, *args], capture_output=True, text=True, timeout=10)
+        r = greettest.run_server([binary, *args], text=True, timeout=10)
         t.ok(r.returncode == 2 and "greet-server:" in r.stderr and r.stdout == "",
              "%s refused: exit 2 with a message" % " ".join(args), "%d %r" % (r.returncode, r.stderr))
     for env in [{"GREET_LOG_FORMAT": "yaml"}, {"GREET_LOG_LEVEL": "verbose"},
                 {"GREET_SHUTDOWN_TIMEOUT": "ten"}, {"GREET_ACCESS_LOG": "2"}]:
-        r = subprocess.run([binary], capture_output=True, text=True, timeout=10,
-                           env={**os.environ, **env})
+        r = greettest.run_server([binary], text=True, timeout=10, env={**os.environ, **env})
         name = list(env)[0]
         t.ok(r.returncode == 2 and name in r.stderr, "invalid %s refused: exit 2 naming it" % name, r.stderr)
     # environment applies, flags win

@@ -143,10 +143,11 @@ def free_port():
 
 def log_level(t):
     port = free_port()
-    p = subprocess.Popen([greettest.server_binary(), "--port", str(port), "--log-level", "warn"],
+    p = subprocess.Popen(greettest.wrapped([greettest.server_binary(), "--port", str(port),
+                                            "--log-level", "warn"]),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 10 * greettest.START_FACTOR
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
@@ -160,7 +161,8 @@ def log_level(t):
                 time.sleep(0.05)
     finally:
         p.terminate()
-        out, err = p.communicate(timeout=20)
+        out, err = p.communicate(timeout=20 * greettest.START_FACTOR)
+        greettest.check_wrapped_exit(p.args, p.pid, p.returncode)
     lines = [json.loads(line) for line in out.decode().splitlines()]
     t.ok(lines and all(o["level"] in ("warn", "error") for o in lines) and
          any(o.get("status") == 505 for o in lines),

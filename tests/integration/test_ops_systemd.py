@@ -35,6 +35,8 @@ class Proc:
     """A started process whose stdout is collected by a thread."""
 
     def __init__(self, argv, env=None, pass_fds=()):
+        if os.path.basename(argv[0]) == "greet-server":
+            argv = greettest.wrapped(argv)     # under GREET_SERVER_WRAPPER, if set
         self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   env={**os.environ, **(env or {})}, pass_fds=pass_fds)
         self.out, self.err = [], []
@@ -46,7 +48,7 @@ class Proc:
         return b"".join(self.out).decode(errors="replace")
 
     def wait_for(self, pattern, timeout=10):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * greettest.START_FACTOR
         while time.monotonic() < deadline:
             m = re.search(pattern, self.text())
             if m:
@@ -58,10 +60,12 @@ class Proc:
         if self.p.poll() is None:
             self.p.send_signal(sig)
         try:
-            return self.p.wait(timeout)
+            self.p.wait(timeout * greettest.START_FACTOR)
         except subprocess.TimeoutExpired:
             self.p.kill()
-            return self.p.wait()
+            self.p.wait()
+        greettest.check_wrapped_exit(self.p.args, self.p.pid, self.p.returncode)
+        return self.p.returncode
 
 
 def get(port, target, host="127.0.0.1"):
@@ -139,16 +143,17 @@ def notify(t):
     path = os.path.join(d, "notify")
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     ns.bind(path)
-    ns.settimeout(5)
+    slow = greettest.START_FACTOR       # > 1 under valgrind (GREET_SERVER_WRAPPER)
+    ns.settimeout(5 * slow)
     proc = Proc([binary, "--port", "0"], env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})
     msgs = []
     start = time.monotonic()
     try:
-        while len([m for m in msgs if m == "WATCHDOG=1"]) < 3 and time.monotonic() - start < 5:
+        while len([m for m in msgs if m == "WATCHDOG=1"]) < 3 and time.monotonic() - start < 5 * slow:
             msgs.append(ns.recv(4096).decode())
         t.eq(msgs[0] if msgs else None, "READY=1", "READY=1 first")
         took = time.monotonic() - start
-        t.ok(msgs.count("WATCHDOG=1") >= 3 and took < 1.5,
+        t.ok(msgs.count("WATCHDOG=1") >= 3 and took < 1.5 * slow,
              "WATCHDOG=1 every half interval (3 within %.2f s of a 0.2 s watchdog)" % took, repr(msgs))
         proc.p.send_signal(signal.SIGTERM)
         rest = []

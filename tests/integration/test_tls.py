@@ -207,13 +207,13 @@ def test_bad_files(t, pki, d):
         cases.append(("an unreadable key", ["--tls-cert", pki["cert"], "--tls-key", unreadable],
                       "Permission denied"))
     for name, args, want in cases:
-        r = run([binary, "--port", "0", *args], timeout=60)
+        r = greettest.run_server([binary, "--port", "0", *args], timeout=60)
         err = r.stderr.decode(errors="replace")
         t.ok(r.returncode == 2 and want in err and err.count("\n") == 1 and not r.stdout,
              "%s: exit 2, one line naming %s" % (name, want),
              "exit %s, stdout %r, stderr %r" % (r.returncode, r.stdout[:200], err))
     env = dict(os.environ, GREET_TLS_CERT=pki["cert"], GREET_TLS_KEY=missing)
-    r = run([binary, "--port", "0"], env=env, timeout=60)
+    r = greettest.run_server([binary, "--port", "0"], env=env, timeout=60)
     t.ok(r.returncode == 2 and b"--tls-key" in r.stderr,
          "GREET_TLS_CERT/GREET_TLS_KEY are read (a missing key: exit 2)", r.stderr)
 
