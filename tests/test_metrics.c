@@ -190,3 +190,28 @@ Test(metrics, shards_add_up)
   cr_assert_eq(metrics_in_flight(), 0);
   metrics_free();
 }
+
+/* --header-timeout's counter: one series per phase, zeros included, and
+ * counted on the counting thread's shard like the rest. */
+Test(metrics, header_timeouts)
+{
+  struct metrics_snapshot snap;
+
+  metrics_count_header_timeout(0);
+  metrics_count_header_timeout(2);
+  metrics_count_header_timeout(2);
+  metrics_count_header_timeout(METRICS_NPHASES);   /* out of range: ignored */
+  metrics_snapshot(&snap);
+  cr_assert_eq(snap.header_timeouts[0], 1);
+  cr_assert_eq(snap.header_timeouts[1], 0);
+  cr_assert_eq(snap.header_timeouts[2], 2);
+  cr_assert_eq(snap.header_timeouts[3], 0);
+  char *text = render(&snap, &no_proc);
+  cr_assert_not_null(strstr(text, "# TYPE greet_header_timeouts_total counter\n"));
+  cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"new\"}"), 1);
+  cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"idle\"}"), 0);
+  cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"headers\"}"), 2);
+  cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"body\"}"), 0);
+  free(text);
+  metrics_free();
+}
