@@ -1,20 +1,44 @@
 #!/bin/sh
 # Runs every test in the two builds CI checks: a normal one and one with
 # AddressSanitizer + UndefinedBehaviorSanitizer (halting on the first
-# finding), both with -Werror.  Prints the meson summaries and then one
-# line "N passed, M failed, K skipped" over both builds; the exit status
-# is 0 only when nothing failed.
+# finding), both with -Werror, and then every libFuzzer target for a
+# short bounded time (tests/fuzz/run.sh, needs clang-14).  Prints the
+# meson summaries, one line per fuzz target, and then one line
+# "N passed, M failed, K skipped" over all of it; the exit status is 0
+# only when nothing failed.
 #
-#   tests/run-all.sh            both builds, in build-test/ and build-asan/
-#   BUILDS=normal tests/run-all.sh   only one of them (normal or asan)
+#   tests/run-all.sh            both builds, in build-test/ and build-asan/,
+#                               then the fuzzers in build-fuzz/
+#   BUILDS=normal tests/run-all.sh   only some of them (normal, asan, fuzz)
+#   FUZZ_SECONDS=60 tests/run-all.sh  each fuzz target longer (default 10)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-BUILDS=${BUILDS:-"normal asan"}
+BUILDS=${BUILDS:-"normal asan fuzz"}
 status=0
 logs=""
+fuzz_passed=0
+fuzz_failed=0
+fuzz_skipped=0
 
 for kind in $BUILDS; do
+  if [ "$kind" = fuzz ]; then
+    echo "== fuzz (build-fuzz), each target ${FUZZ_SECONDS:-10} s"
+    if ! command -v "${CC:-clang-14}" >/dev/null 2>&1; then
+      echo "run-all: no clang-14, fuzzers skipped (apt-get install clang-14 libclang-rt-14-dev)"
+      fuzz_skipped=1
+      continue
+    fi
+    out=$(FUZZ_BUILD_DIR=build-fuzz CC=${CC:-clang-14} tests/fuzz/run.sh "${FUZZ_SECONDS:-10}")
+    rc=$?
+    printf '%s\n' "$out"
+    fuzz_passed=$(printf '%s\n' "$out" | grep -c ': ok$')
+    fuzz_failed=$(printf '%s\n' "$out" | grep -c ': FINDING')
+    # A build failure prints no target line at all: count it as a failure.
+    [ "$rc" -ne 0 ] && [ "$fuzz_failed" -eq 0 ] && fuzz_failed=1
+    [ "$rc" -eq 0 ] || status=1
+    continue
+  fi
   case $kind in
     normal) dir=build-test; opts="-Dwerror=true" ;;
     asan)   dir=build-asan; opts="-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false" ;;
@@ -37,9 +61,9 @@ for kind in $BUILDS; do
 done
 
 # One closing line for both builds, from meson's own records.
-python3 - $logs <<'PY'
-import json, sys
-passed = failed = skipped = 0
+FUZZ_COUNTS="$fuzz_passed $fuzz_failed $fuzz_skipped" python3 - $logs <<'PY'
+import json, os, sys
+passed, failed, skipped = (int(n) for n in os.environ["FUZZ_COUNTS"].split())
 for path in sys.argv[1:]:
     try:
         lines = open(path, encoding="utf-8").read().splitlines()
