@@ -71,12 +71,14 @@ struct http_server {
 };
 
 /*
- * A request's context pointer holds its start time and two flags, not a
- * pointer: (monotonic ns << 2) | flags.  It is never NULL (the clock
- * does not read 0) and needs no allocation or cleanup.
+ * A request's context pointer holds its start time and three flags, not
+ * a pointer: (monotonic ns << REQ_SHIFT) | flags.  It is never NULL (the
+ * clock does not read 0) and needs no allocation or cleanup.
  */
 #define REQ_HEADERS 1u   /* the access handler has seen the headers */
 #define REQ_ANSWERED 2u  /* a response was queued, counted and logged */
+#define REQ_BAD_QUERY 4u /* the raw query holds bytes no target may hold */
+#define REQ_SHIFT 3
 
 static uint64_t now_ns(void)
 {
@@ -97,12 +99,26 @@ static struct deadline_conn *conn_deadline(const struct http_server *srv,
   return ci != NULL ? ci->socket_context : NULL;
 }
 
+/*
+ * The one place that sees the raw query: libmicrohttpd splits it off the
+ * path and turns its '+' into spaces before the access handler runs.  A
+ * space, a control character or invalid UTF-8 there makes the target
+ * invalid (RFC 9112 section 3.2) as it does in the path, which routes.c
+ * checks.
+ */
+static int query_is_bad(const char *uri)
+{
+  const char *q = strchr(uri, '?');
+
+  return q != NULL && (strchr(q, ' ') != NULL ||
+                       greet_utf8_validate(q, strlen(q), NULL, GREET_UTF8_REJECT_CTL) != GREET_OK);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-  (void)uri;
   deadline_request_line(conn_deadline(cls, conn));
   metrics_in_flight_add(1);
-  return (void *)(uintptr_t)(now_ns() << 2);
+  return (void *)(uintptr_t)((now_ns() << REQ_SHIFT) | (query_is_bad(uri) ? REQ_BAD_QUERY : 0u));
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -358,7 +374,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   (void)version;
   (void)upload_data;
   if (tag == 0)
-    tag = (uintptr_t)(now_ns() << 2);   /* no URI log call: cannot happen */
+    tag = (uintptr_t)(now_ns() << REQ_SHIFT);   /* no URI log call: cannot happen */
   if (!(tag & REQ_HEADERS)) {
     deadline_headers(conn_deadline(srv, conn));
     *con_cls = (void *)(tag | REQ_HEADERS);
@@ -374,6 +390,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   req.target_len = strlen(url);
   req.max_name = srv->max_name;
   req.not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
+  req.bad_query = (tag & REQ_BAD_QUERY) != 0;
   MHD_get_connection_values_n(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND),
                               collect, &f);
   req.lang_query = f.lang;
@@ -401,7 +418,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   if (ret != MHD_YES)
     return ret;
 
-  uint64_t took = now_ns() - (uint64_t)(tag >> 2);
+  uint64_t took = now_ns() - (uint64_t)(tag >> REQ_SHIFT);
   metrics_count_request(metrics_method_index(method), res.status, took);
   if (srv->access_log) {
     struct log_access a = {

@@ -315,11 +315,28 @@ static const char not_acceptable[] =
  * (400, 414: plain English text, not negotiated), then Accept (406), then
  * the body in the chosen representation and language.
  */
+static size_t max_name(const struct route_request *req)
+{
+  return req->max_name < ROUTE_MAX_NAME_LIMIT ? req->max_name : ROUTE_MAX_NAME_LIMIT;
+}
+
+/* 400 or 414 for a name greet_name_decode() refused. */
+static void answer_bad_name(const struct route_request *req, greet_status st,
+                            char *buf, size_t cap, struct route_response *res)
+{
+  if (st == GREET_E_NOSPACE) {
+    int n = snprintf(buf, cap, "URI Too Long: the name is longer than %zu bytes\n", max_name(req));
+    answer(res, 414, buf, n > 0 && (size_t)n < cap ? (size_t)n : 0);
+  } else {
+    answer_bad(res, buf, cap, st);
+  }
+}
+
 static void greet_name(const struct route_request *req, const char *seg, size_t len,
                        char *buf, size_t cap, struct route_response *res)
 {
   char name[ROUTE_MAX_NAME_LIMIT + 1];
-  size_t max = req->max_name < ROUTE_MAX_NAME_LIMIT ? req->max_name : ROUTE_MAX_NAME_LIMIT;
+  size_t max = max_name(req);
   size_t name_len = 0;
   struct out o = {buf, cap, 0};
   struct lang l;
@@ -346,12 +363,20 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   } else if (st == GREET_OK) {
     answer(res, 500, LIT("Internal Server Error: the response needs a larger buffer\n"));
     res->need = o.len + 1;
-  } else if (st == GREET_E_NOSPACE) {
-    int n = snprintf(buf, cap, "URI Too Long: the name is longer than %zu bytes\n", max);
-    answer(res, 414, buf, n > 0 && (size_t)n < cap ? (size_t)n : 0);
   } else {
-    answer_bad(res, buf, cap, st);
+    answer_bad_name(req, st, buf, cap, res);
   }
+}
+
+/* The name's checks without its greeting, for the methods that do not
+ * greet: a malformed target is 400 whatever the method. */
+static greet_status name_check(const struct route_request *req, const char *seg, size_t len)
+{
+  char name[ROUTE_MAX_NAME_LIMIT + 1];
+  size_t name_len = 0;
+  greet_status st = greet_url_decode(seg, len, name, max_name(req) + 1, &name_len,
+                                     GREET_DECODE_REJECT_CTL);
+  return st == GREET_OK ? greet_utf8_validate(name, name_len, NULL, 0) : st;
 }
 
 enum ops { OPS_LIVEZ, OPS_READYZ, OPS_VERSION, OPS_METRICS, OPS_LANGUAGES };
@@ -486,15 +511,20 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
     return;
   }
   /* Raw bytes no client may send in a target (RFC 9112 section 3.2):
-   * spaces and controls, and non-ASCII bytes that are not valid UTF-8.
-   * libmicrohttpd 0.9.75 splits the request line at its last space, so
+   * spaces and controls, and non-ASCII bytes that are not valid UTF-8,
+   * anywhere in it, fragment and query included.  libmicrohttpd 0.9.75
+   * splits the request line at its last space, so
    * "GET /greet/John Doe HTTP/1.1" arrives here as "/greet/John Doe". */
-  if (memchr(path, ' ', path_len) != NULL) {
+  if (memchr(req->target, ' ', req->target_len) != NULL) {
     answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
     return;
   }
-  if ((st = greet_utf8_validate(path, path_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
+  if ((st = greet_utf8_validate(req->target, req->target_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
     answer_bad(res, buf, cap, st);
+    return;
+  }
+  if (req->bad_query) {
+    answer(res, 400, LIT("Bad Request: raw space, control character or invalid UTF-8 in the query\n"));
     return;
   }
 
@@ -536,6 +566,10 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
 
   if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
     greet_name(req, seg[1], seg_len[1], buf, cap, res);
+    return;
+  }
+  if ((st = name_check(req, seg[1], seg_len[1])) != GREET_OK) {
+    answer_bad_name(req, st, buf, cap, res);
     return;
   }
   if (strcmp(req->method, "OPTIONS") == 0)

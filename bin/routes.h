@@ -20,6 +20,9 @@ struct route_request {
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
   int not_ready;          /* nonzero while starting or draining: /readyz
                            * answers 503 (zero, the default, is ready) */
+  int bad_query;          /* nonzero: the query string, which only the
+                           * adapter sees whole, holds a raw space, a
+                           * control character or invalid UTF-8 (400) */
   /* Negotiation: header field values as received, and the value of the
    * first "lang" query parameter still percent-encoded (NULL when
    * absent).  The target's own query is not read. */

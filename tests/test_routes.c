@@ -180,6 +180,13 @@ static const struct row rows[] = {
   {"GET", T("/greet/#John"), MAX, 404, NULL, NULL},
   {"GET", T("/greet/John%3Fx=1"), MAX, 200, "Hello, John?x=1!", NULL},
   {"GET", T("/greet/John%23frag"), MAX, 200, "Hello, John#frag!", NULL},
+  /* ... but what no target may hold is 400 in them too */
+  {"GET", T("/greet/John#a b"), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/greet/John#a\tb"), MAX, 400, E_C0, NULL},
+  {"GET", T("/greet/John?x=a b"), MAX, 400, E_SPACE, NULL},
+  {"GET", T("/greet/John?x=a\x7f"), MAX, 400, E_DEL, NULL},
+  {"GET", T("/greet/John?x=\xff"), MAX, 400, E_UTF8, NULL},
+  {"GET", T("/greet/John?x=é"), MAX, 200, "Hello, John!", NULL},
 
   /* absolute-form is routed on its path; asterisk-form is no resource */
   {"GET", T("http://example.com/greet/John"), MAX, 200, "Hello, John!", NULL},
@@ -219,6 +226,15 @@ static const struct row rows[] = {
   {"OPTIONS", T("/gr%65et/John?x"), MAX, 200, "", ALLOW},
   {"OPTIONS", T("/nope"), MAX, 404, NULL, NULL},
   {"OPTIONS", T("/greet/"), MAX, 404, NULL, NULL},
+  /* a malformed name is 400 (or 414) whatever the method */
+  {"OPTIONS", T("/greet/%zz"), MAX, 400, E_ESC, NULL},
+  {"OPTIONS", T("/greet/%00"), MAX, 400, E_NUL, NULL},
+  {"POST", T("/greet/%zz"), MAX, 400, E_ESC, NULL},
+  {"POST", T("/greet/%C3"), MAX, 400, E_UTF8, NULL},
+  {"DELETE", T("/greet/a%7F"), MAX, 400, E_DEL, NULL},
+  {"get", T("/greet/%C2%85"), MAX, 400, E_C1, NULL},
+  {"PUT", T("/greet/Alices"), 5, 414, E_LONG "5 bytes", NULL},
+  {"PUT", T("/greet/Alice"), 5, 405, "Method Not Allowed", ALLOW},
   {"POST", T("/greet/John"), MAX, 405, "Method Not Allowed", ALLOW},
   {"PUT", T("/greet/John"), MAX, 405, "Method Not Allowed", ALLOW},
   {"PATCH", T("/greet/John"), MAX, 405, "Method Not Allowed", ALLOW},
@@ -476,4 +492,40 @@ Test(routes, target_not_terminated)
   cr_assert_eq(res.status, 200);
   cr_assert_eq(res.body_len, 12);
   cr_assert_arr_eq(res.body, "Hello, John!", 12);
+}
+
+/* The adapter's verdict on the query it alone sees: 400 on every route,
+ * after the raw bytes of the target and before its escapes are decoded,
+ * and no effect when clear. */
+Test(routes, bad_query)
+{
+  static char buf[ROUTE_BODY_CAP(MAX) + 64];
+  static const struct {
+    const char *method, *target;
+    int bad_query;
+    unsigned want;
+    const char *body;
+  } cases[] = {
+    {"GET", "/greet/John", 0, 200, "Hello, John!"},
+    {"GET", "/greet/John", 1, 400, "Bad Request: raw space, control character or invalid UTF-8 in the query\n"},
+    {"HEAD", "/livez", 1, 400, "Bad Request: raw space"},
+    {"OPTIONS", "/greet/John", 1, 400, "Bad Request: raw space"},
+    {"GET", "/nope", 1, 400, "Bad Request: raw space"},
+    {"GET", "/greet/%zz", 1, 400, "Bad Request: raw space"},
+    {"GET", "/greet/a b", 1, 400, E_SPACE " in the request target"},
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct route_request req = {.method = cases[i].method, .target = cases[i].target,
+                                .target_len = strlen(cases[i].target), .max_name = MAX,
+                                .bad_query = cases[i].bad_query};
+    struct route_response res;
+    size_t want_len = strlen(cases[i].body);
+
+    route_request(&req, buf, ROUTE_BODY_CAP(MAX), &res);
+    cr_expect_eq(res.status, cases[i].want, "case %zu: %s %s: status %u, want %u", i,
+                 cases[i].method, cases[i].target, res.status, cases[i].want);
+    cr_expect(res.body_len >= want_len && memcmp(res.body, cases[i].body, want_len) == 0,
+              "case %zu: body \"%s\", want \"%s\"", i, show(res.body, res.body_len), cases[i].body);
+  }
 }

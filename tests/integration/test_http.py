@@ -320,18 +320,16 @@ def test_bad_requests(t):
         # (RFC 9112 allows it, Flask does it) or refused, but never end up
         # in the name.
         cases = [
-            (b"/greet/John Doe", "a raw space in the path: 400 or close", None, None),
-            (b"/greet/John\tDoe", "a raw tab in the path: 400 or close", None, None),
+            (b"/greet/John Doe", "a raw space in the path: 400 or close", None),
+            (b"/greet/John\tDoe", "a raw tab in the path: 400 or close", None),
             (b"/greet/John ", "two spaces before the version: Hello, John! or 400 or close",
-             b"Hello, John!", None),
-            (b"/greet/John?x=a b", "a raw space in the query: 400 or close", None,
-             "routes.c checks spaces in the path only, not in the query"),
-            (b"/greet/John?x=a\tb", "a raw tab in the query: 400 or close", None,
-             "routes.c checks controls in the path only, not in the query"),
-            (b"/greet/John#a b", "a raw space in a fragment: 400 or close", None,
-             "routes.c checks spaces in the path only, not in the fragment"),
+             b"Hello, John!"),
+            (b"/greet/John?x=a b", "a raw space in the query: 400 or close", None),
+            (b"/greet/John?x=a\tb", "a raw tab in the query: 400 or close", None),
+            (b"/greet/John?x=\xff", "invalid UTF-8 in the query: 400 or close", None),
+            (b"/greet/John#a b", "a raw space in a fragment: 400 or close", None),
         ]
-        for target, name, body, todo in cases:
+        for target, name, body in cases:
             with srv.open() as c:
                 c.send(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % target)
                 try:
@@ -340,7 +338,11 @@ def test_bad_requests(t):
                     st, b = None, b""
             g = "close" if st is None else str(st)
             t.ok(g in ("400", "close") or (body is not None and g == "200" and b == body),
-                 name, "got %s %r" % (g, b), todo=todo)
+                 name, "got %s %r" % (g, b))
+        # libmicrohttpd turns '+' in the query into a space before the
+        # handler sees it; that is no raw space in the target.
+        t.eq(srv.request("GET", "/greet/John?x=a+b&lang=fr")[::2],
+             (200, "Bonjour, John\u202f!".encode()), "'+' in the query is no raw space: 200")
         stop_clean(t, srv, "malformed requests")
 
 
