@@ -59,6 +59,9 @@ static const struct opt opts[] = {
    FIELD(conn_limit), "most simultaneous connections (default 10000)"},
   {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
    FIELD(conn_memory), "request buffer per connection (default 16384)"},
+  {"trust-proxy", "GREET_TRUST_PROXY", "yes|no", OPT_BOOL, 0, 1, FIELD(trust_proxy),
+   "log the client address from the last X-Forwarded-For entry, as set by a proxy in front; "
+   "only when clients cannot reach the server directly (default no)"},
   {"log-format", "GREET_LOG_FORMAT", "json|text", OPT_CHOICE, 0, 0, FIELD(log_format),
    "log lines as JSON objects or as text (default json)", log_formats},
   {"log-level", "GREET_LOG_LEVEL", "LEVEL", OPT_CHOICE, 0, 0, FIELD(log_level),
@@ -95,6 +98,7 @@ static void defaults(struct server_config *cfg)
   cfg->log_format = 0;
   cfg->log_level = 1;
   cfg->access_log = 1;
+  cfg->trust_proxy = 0;
   cfg->shutdown_timeout = 10;
   cfg->drain_delay = 0;
   cfg->tmpl = NULL;

@@ -20,6 +20,7 @@ struct server_config {
   unsigned long log_format;   /* enum log_format: 0 json, 1 text */
   unsigned long log_level;    /* enum log_level: least level written */
   unsigned long access_log;   /* 1: a line per request; 0: none */
+  unsigned long trust_proxy;  /* 1: the access log's address from X-Forwarded-For */
   unsigned long shutdown_timeout; /* seconds in-flight requests get to finish */
   unsigned long drain_delay;  /* seconds of 503 readiness before closing */
   const char *tmpl;           /* --template, validated (points into argv or

@@ -39,6 +39,7 @@
 #include <greet.h>
 
 #include "deadline.h"
+#include "forwarded.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -57,6 +58,7 @@ struct http_server {
   struct MHD_Daemon *daemon;
   size_t max_name;
   int access_log;
+  int trust_proxy;        /* --trust-proxy: log X-Forwarded-For's client */
   atomic_int not_ready;
   atomic_int draining;
   int listen_fd;          /* after http_stop_accepting(): ours to close */
@@ -315,12 +317,13 @@ static mhd_result queue(const struct http_server *srv, struct MHD_Connection *co
   return ret;
 }
 
-/* What routing needs from the request, found in one pass over its
- * headers and query arguments rather than one lookup (one walk of the
- * list) each.  The first of each wins, as with a lookup. */
+/* What routing and the log need from the request, found in one pass over
+ * its headers and query arguments rather than one lookup (one walk of the
+ * list) each.  The first of each wins, as with a lookup, except
+ * X-Forwarded-For: the last line holds the entry our proxy added. */
 struct fields {
-  const char *request_id, *accept, *accept_language, *lang;
-  size_t accept_len, accept_language_len, lang_len;
+  const char *request_id, *accept, *accept_language, *lang, *forwarded_for;
+  size_t accept_len, accept_language_len, lang_len, forwarded_for_len;
 };
 
 static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -345,6 +348,9 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
     f->accept_language_len = value_size;
   } else if (key_size == 12 && f->request_id == NULL && strncasecmp(key, "X-Request-Id", 12) == 0) {
     f->request_id = value;
+  } else if (key_size == 15 && strncasecmp(key, "X-Forwarded-For", 15) == 0) {
+    f->forwarded_for = value;
+    f->forwarded_for_len = value_size;
   }
   return MHD_YES;
 }
@@ -421,10 +427,16 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   uint64_t took = now_ns() - (uint64_t)(tag >> REQ_SHIFT);
   metrics_count_request(metrics_method_index(method), res.status, took);
   if (srv->access_log) {
+    const char *addr;
+    if (srv->trust_proxy && f.forwarded_for != NULL &&
+        forwarded_client(f.forwarded_for, f.forwarded_for_len, remote, sizeof remote) == 0)
+      addr = remote;
+    else
+      addr = remote_address(conn, remote);
     struct log_access a = {
       .level = LOG_INFO, .method = method, .path = url, .path_len = req.target_len,
       .status = res.status, .duration_ns = took, .bytes = bytes,
-      .remote = remote_address(conn, remote), .request_id = request_id,
+      .remote = addr, .request_id = request_id,
     };
     log_access(&a);
   }
@@ -501,6 +513,7 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
   srv->tmpl = cfg->tmpl;
   srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
   srv->access_log = cfg->access_log != 0;
+  srv->trust_proxy = cfg->trust_proxy != 0;
   srv->listen_fd = -1;
   srv->activated = listen_fd >= 0;
   atomic_init(&srv->not_ready, 1);

@@ -133,6 +133,43 @@ def no_access_log(t):
              "--no-access-log: no request lines, messages still there", out)
 
 
+def trust_proxy(t):
+    """--trust-proxy: the address is the last X-Forwarded-For entry when
+    that is an address; the peer's otherwise, and always without it."""
+    cases = [
+        (b"X-Forwarded-For: 203.0.113.9\r\n", "203.0.113.9"),
+        (b"X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n", "203.0.113.9"),
+        (b"X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 2001:DB8::7\r\n", "2001:db8::7"),
+        (b"X-Forwarded-For: 203.0.113.9, unknown\r\n", None),
+        (b"X-Forwarded-For: 203.0.113.9:443\r\n", None),
+        (b'X-Forwarded-For: 1.2.3.4"}\r\n', None),
+        (b"", None),
+    ]
+    for args, trusted in ((["--trust-proxy"], True), ([], False),
+                          (["--trust-proxy=no"], False)):
+        with greettest.Server(args=args) as srv:
+            for i, (headers, _) in enumerate(cases):
+                send_raw(srv, b"GET", b"/greet/xff", headers + b"X-Request-Id: xff-%d\r\n" % i)
+            srv.stop()
+            got = {}
+            for line in srv.stdout_text().splitlines():
+                o = json.loads(line)
+                if o.get("request_id", "").startswith("xff-"):
+                    got[int(o["request_id"][4:])] = o.get("remote", "")
+        for i, (headers, want) in enumerate(cases):
+            if trusted and want is not None:
+                t.eq(got.get(i), want, "%s: %r logs %s" % (" ".join(args), headers, want))
+            else:
+                t.ok(re.fullmatch(r"127\.0\.0\.1:\d+", got.get(i) or "") is not None,
+                     "%s: %r logs the peer" % (" ".join(args) or "default", headers), repr(got.get(i)))
+    with greettest.Server(env={"GREET_TRUST_PROXY": "yes"}) as srv:
+        send_raw(srv, b"GET", b"/greet/xff", b"X-Forwarded-For: 192.0.2.5\r\nX-Request-Id: xff-env\r\n")
+        srv.stop()
+        remote = [json.loads(line).get("remote") for line in srv.stdout_text().splitlines()
+                  if '"xff-env"' in line]
+        t.eq(remote, ["192.0.2.5"], "GREET_TRUST_PROXY=yes trusts it too")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -203,6 +240,7 @@ def main():
     t.run(no_access_log)
     t.run(log_level)
     t.run(concurrent)
+    t.run(trust_proxy)
     return t.done()
 
 
