@@ -40,6 +40,7 @@
 
 #include "deadline.h"
 #include "forwarded.h"
+#include "framing.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -271,7 +272,8 @@ static struct MHD_Response *metrics_response(const struct http_server *srv, size
 
 /* Builds and queues the response; returns its body length in *bytes. */
 static mhd_result queue(const struct http_server *srv, struct MHD_Connection *conn,
-                        const struct route_response *r, const char *request_id, size_t *bytes)
+                        const struct route_response *r, const char *request_id, int close,
+                        size_t *bytes)
 {
   struct MHD_Response *resp;
   mhd_result ret;
@@ -307,7 +309,7 @@ static mhd_result queue(const struct http_server *srv, struct MHD_Connection *co
       (r->content_language[0] != '\0' &&
        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LANGUAGE, r->content_language) != MHD_YES) ||
       (r->csp != NULL && MHD_add_response_header(resp, "Content-Security-Policy", r->csp) != MHD_YES) ||
-      (atomic_load_explicit(&srv->draining, memory_order_relaxed) &&
+      ((close || atomic_load_explicit(&srv->draining, memory_order_relaxed)) &&
        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
     MHD_destroy_response(resp);
     return MHD_NO;
@@ -355,11 +357,84 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
   return MHD_YES;
 }
 
+static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                            const char *value, size_t value_size)
+{
+  (void)kind;
+  framing_add(cls, key, key_size, value != NULL ? value : "", value != NULL ? value_size : 0);
+  return MHD_YES;
+}
+
+/* The request's own log line and count, once it is answered. */
+static void account(const struct http_server *srv, struct MHD_Connection *conn,
+                    const char *method, const char *url, size_t url_len, unsigned status,
+                    uintptr_t tag, size_t bytes, const char *request_id, const struct fields *f)
+{
+  char remote[64];
+  uint64_t took = now_ns() - (uint64_t)(tag >> REQ_SHIFT);
+
+  metrics_count_request(metrics_method_index(method), status, took);
+  if (!srv->access_log)
+    return;
+  const char *addr;
+  if (srv->trust_proxy && f->forwarded_for != NULL &&
+      forwarded_client(f->forwarded_for, f->forwarded_for_len, remote, sizeof remote) == 0)
+    addr = remote;
+  else
+    addr = remote_address(conn, remote);
+  struct log_access a = {
+    .level = LOG_INFO, .method = method, .path = url, .path_len = url_len,
+    .status = status, .duration_ns = took, .bytes = bytes,
+    .remote = addr, .request_id = request_id,
+  };
+  log_access(&a);
+}
+
+/*
+ * On the first call, with the header in and the body not yet read:
+ * refuses what framing.c finds ambiguous, and closes the connection after
+ * the answer, so no byte after this header is read as a request.
+ * Returns MHD_NO to go on as usual, MHD_YES when it answered.
+ */
+static int refused(const struct http_server *srv, struct MHD_Connection *conn,
+                   const char *method, const char *url, const char *version,
+                   uintptr_t tag, void **con_cls)
+{
+  struct framing fr = FRAMING_INIT;
+  struct route_response res;
+  struct fields f = {NULL};
+  const char *why = NULL;
+  char generated[33];
+  size_t bytes = 0;
+  unsigned status;
+
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
+  status = framing_verdict(&fr, strcmp(version, MHD_HTTP_VERSION_1_1) == 0, &why);
+  if (status == 0)
+    return 0;
+  memset(&res, 0, sizeof res);
+  res.status = status;
+  res.body = why;
+  res.body_len = strlen(why);
+  res.content_type = ROUTE_TEXT_PLAIN;
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect, &f);
+  if (!reqid_valid(f.request_id)) {
+    reqid_generate(generated);
+    f.request_id = generated;
+  }
+  if (queue(srv, conn, &res, f.request_id, 1, &bytes) != MHD_YES)
+    return -1;
+  account(srv, conn, method, url, strlen(url), status, tag, bytes, f.request_id, &f);
+  *con_cls = (void *)(tag | REQ_HEADERS | REQ_ANSWERED);
+  return 1;
+}
+
 /*
  * libmicrohttpd calls this at least twice per request.  The response is
  * queued only on the last call (request complete): queueing it on the
- * first makes 0.9.75 close the connection after every reply.  A request
- * body, which no route uses, is read and dropped.
+ * first makes 0.9.75 close the connection after every reply, which is
+ * what a refused request wants and nothing else does.  A request body,
+ * which no route uses, is read and dropped.
  */
 static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                              const char *method, const char *version,
@@ -368,7 +443,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
 {
   const struct http_server *srv = cls;
   char body[ROUTE_BODY_CAP(ROUTE_MAX_NAME_LIMIT)];
-  char generated[33], remote[64], *big = NULL;
+  char generated[33], *big = NULL;
   struct route_response res;
   struct route_request req;
   struct fields f = {NULL};
@@ -377,11 +452,19 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
   size_t bytes = 0;
   mhd_result ret;
 
-  (void)version;
   (void)upload_data;
   if (tag == 0)
     tag = (uintptr_t)(now_ns() << REQ_SHIFT);   /* no URI log call: cannot happen */
+  if (tag & REQ_ANSWERED) {     /* refused early: the rest is not ours */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   if (!(tag & REQ_HEADERS)) {
+    int r = refused(srv, conn, method, url, version, tag, con_cls);
+    if (r != 0) {
+      deadline_clear(conn_deadline(srv, conn));
+      return r > 0 ? MHD_YES : MHD_NO;
+    }
     deadline_headers(conn_deadline(srv, conn));
     *con_cls = (void *)(tag | REQ_HEADERS);
     return MHD_YES;
@@ -419,27 +502,11 @@ static mhd_result on_request(void *cls, struct MHD_Connection *conn, const char 
     reqid_generate(generated);
     request_id = generated;
   }
-  ret = queue(srv, conn, &res, request_id, &bytes);
+  ret = queue(srv, conn, &res, request_id, 0, &bytes);
   free(big);
   if (ret != MHD_YES)
     return ret;
-
-  uint64_t took = now_ns() - (uint64_t)(tag >> REQ_SHIFT);
-  metrics_count_request(metrics_method_index(method), res.status, took);
-  if (srv->access_log) {
-    const char *addr;
-    if (srv->trust_proxy && f.forwarded_for != NULL &&
-        forwarded_client(f.forwarded_for, f.forwarded_for_len, remote, sizeof remote) == 0)
-      addr = remote;
-    else
-      addr = remote_address(conn, remote);
-    struct log_access a = {
-      .level = LOG_INFO, .method = method, .path = url, .path_len = req.target_len,
-      .status = res.status, .duration_ns = took, .bytes = bytes,
-      .remote = addr, .request_id = request_id,
-    };
-    log_access(&a);
-  }
+  account(srv, conn, method, url, req.target_len, res.status, tag, bytes, request_id, &f);
   *con_cls = (void *)(tag | REQ_ANSWERED);
   return ret;
 }

@@ -64,8 +64,12 @@ def main():
         buf, _ = talk(srv, b"GET /greet/John HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n")
         t.ok(statuses(buf) == [200], "an obs-fold continuation line is accepted", buf[:300])
 
-        buf, _ = talk(srv, b"GET /greet/John HTTP/1.1\r\n\r\n")
-        t.ok(statuses(buf) == [200], "HTTP/1.1 without Host is answered 200 (RFC 9112: 400)",
+        # Three leniencies of libmicrohttpd that framing.c makes up for in
+        # the access handler's first call: our 400, with our headers,
+        # then the connection closed.
+        buf, closed = talk(srv, b"GET /greet/John HTTP/1.1\r\n\r\n")
+        t.ok(statuses(buf) == [400] and b"without a Host" in buf and b"X-Request-Id" in buf and closed,
+             "HTTP/1.1 without Host: libmicrohttpd would answer 200; framing.c answers 400 and closes",
              buf[:300])
 
         buf, _ = talk(srv, b"GET /greet/John  HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -74,16 +78,18 @@ def main():
              "target keeps one ('/greet/John '), which routes.c rejects (400, not MHD's page)",
              buf[:300])
 
-        buf, _ = talk(srv, b"GET /greet/John HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n")
-        t.ok(statuses(buf) == [200],
-             "whitespace between a field name and its colon is accepted (RFC 9112: 400)", buf[:300])
+        buf, closed = talk(srv, b"GET /greet/John HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n")
+        t.ok(statuses(buf) == [400] and b"whitespace between" in buf and closed,
+             "whitespace between a field name and its colon: libmicrohttpd keeps it in the name; "
+             "framing.c answers 400 and closes", buf[:300])
 
         smuggle = (b"POST /greet/John HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
                    b"Content-Length: 41\r\n\r\n"
                    b"GET /greet/Smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
-        buf, _ = talk(srv, smuggle)
-        t.ok(b"Hello, Smuggled!" in buf,
-             "conflicting Content-Length fields: the first wins (RFC 9112: 400 and close)", buf[:600])
+        buf, closed = talk(srv, smuggle)
+        t.ok(statuses(buf) == [400] and b"Smuggled" not in buf and closed,
+             "conflicting Content-Length fields: libmicrohttpd would use the first; framing.c "
+             "answers 400 and closes, so the request in the body is never read", buf[:600])
 
         buf, closed = talk(srv, b"GET /greet/John HTTP/2.0\r\nHost: x\r\n\r\n")
         low = buf.lower()

@@ -1,0 +1,43 @@
+/*
+ * framing.h - the header checks libmicrohttpd 0.9.75 does not make:
+ * Host (RFC 9112 section 3.2) and message framing (sections 6.1 and 6.3),
+ * the ambiguities request smuggling is made of.
+ *
+ * Pure: fed the header fields as the parser kept them, one at a time, it
+ * says whether the request must be refused before its body is read.  The
+ * adapter then answers and closes the connection, so nothing after the
+ * refused request's header is ever read as a request.
+ */
+#ifndef GREET_SERVER_FRAMING_H
+#define GREET_SERVER_FRAMING_H
+
+#include <stddef.h>
+
+struct framing {
+  unsigned hosts, content_lengths, transfer_encodings;
+  int space_before_colon;   /* a field name ends in SP or HTAB */
+  int nul;                  /* a NUL inside a field value */
+  int lengths_differ;       /* two Content-Length values are not equal */
+  const char *length;       /* the first Content-Length value */
+  size_t length_len;
+  int te_exact;             /* the last Transfer-Encoding is "chunked" */
+  int te_chunked_last;      /* ... or at least ends in the chunked coding */
+};
+
+/* An empty record, before the first field. */
+#define FRAMING_INIT {0, 0, 0, 0, 0, 0, NULL, 0, 0, 0}
+
+/* Adds one field: its name and value as the parser stored them (the value
+ * without its leading whitespace); value_len may run past a NUL. */
+void framing_add(struct framing *f, const char *name, size_t name_len,
+                 const char *value, size_t value_len);
+
+/*
+ * 0 when the request may be served, else the status to refuse it with
+ * (400, or 501 for a transfer coding other than chunked) and in *why a
+ * one-line body naming the problem.  http11: the request is HTTP/1.1,
+ * which must carry a Host field.
+ */
+unsigned framing_verdict(const struct framing *f, int http11, const char **why);
+
+#endif /* GREET_SERVER_FRAMING_H */
