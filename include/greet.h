@@ -385,7 +385,11 @@ greet_format_lang(const char *lang, size_t lang_len,
  * The ranges are tried in order of weight, ties in the order written, and
  * each is matched by RFC 4647 lookup ("fr-CH" chooses "fr").  A range with
  * q=0 makes the languages it covers by prefix ("fr" covers "fr-CA")
- * unacceptable, whatever other items say.  "*" stands for any language no
+ * unacceptable, whatever other items say.  A lookup stops at the first
+ * catalogue tag it reaches, acceptable or not: with "fr-CA;q=0,
+ * fr-CA-x-foo" the second range reaches fr-CA, which is excluded, and
+ * does not go on to "fr" (the client asked for Canadian French, not for
+ * French in general).  "*" stands for any language no
  * other range names: the fallback if that one is free, else the first such
  * language in greet_lang_at() order; "*;q=0" turns that off.
  *

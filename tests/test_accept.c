@@ -80,6 +80,8 @@ static const struct row rows[] = {
   NONE("fr;q=0, fr-CA"),                  /* "fr" covers fr-CA */
   OK("fr-CA;q=0, fr", "fr"),
   OK("fr;q=0, fr-CA;q=0, de;q=0.1", "de"),
+  NONE("fr-CA;q=0, fr-CA-x-foo"),         /* the lookup reaches fr-CA, excluded, and stops */
+  OK("fr-CA;q=0, fr-CA-x-foo, fr;q=0.5", "fr"),
 
   /* nothing we have: the server falls back (or answers 406) */
   NONE("xx"),
