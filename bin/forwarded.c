@@ -14,13 +14,14 @@ static int ows(char c)
 
 int forwarded_client(const char *value, size_t len, char *out, size_t cap)
 {
-  const char *end = value + len, *start;
+  const char *end, *start;
   char text[FORWARDED_ADDR_MAX + 2];   /* the longest address and brackets */
   unsigned char bin[sizeof(struct in6_addr)];
   size_t n;
 
   if (value == NULL || cap < FORWARDED_ADDR_MAX)
     return -1;
+  end = value + len;
   while (end > value && ows(end[-1]))
     end--;
   start = end;

@@ -80,7 +80,10 @@ HOSTILE = [
     (b"POST /greet/John HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
      b"GET /greet/x HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n", [405, 200], True),
     (b"POST /greet/John HTTP/1.1\r\n" + H + b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-     b"0\r\n\r\nGET /greet/x HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n", [405, 200], True),
+     b"0\r\n\r\nGET /greet/x HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n", [400], True),
+    (b"POST /greet/John HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nContent-Length: 41\r\n\r\n"
+     b"GET /greet/Smuggled HTTP/1.1\r\n" + H + b"\r\n", [400], True),
+    (b"GET /greet/John HTTP/1.1\r\n\r\n", [400], True),
     (b"GET /greet/" + b"a" * 40000 + b" HTTP/1.1\r\n" + H + b"\r\n", [414], True),
     (b"GET /greet/John HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(2000)) + b"\r\n",
      [431], True),
