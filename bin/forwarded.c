@@ -5,32 +5,20 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "fieldlist.h"
 #include "forwarded.h"
-
-static int ows(char c)
-{
-  return c == ' ' || c == '\t';
-}
 
 int forwarded_client(const char *value, size_t len, char *out, size_t cap)
 {
-  const char *end, *start;
+  const char *start;
   char text[FORWARDED_ADDR_MAX + 2];   /* the longest address and brackets */
   unsigned char bin[sizeof(struct in6_addr)];
   size_t n;
 
   if (value == NULL || cap < FORWARDED_ADDR_MAX)
     return -1;
-  end = value + len;
-  while (end > value && ows(end[-1]))
-    end--;
-  start = end;
-  while (start > value && start[-1] != ',')
-    start--;
-  while (start < end && ows(*start))
-    start++;
-  n = (size_t)(end - start);
-  if (n >= 2 && start[0] == '[' && end[-1] == ']') {
+  fieldlist_last(value, len, &start, &n);
+  if (n >= 2 && start[0] == '[' && start[n - 1] == ']') {
     start++;
     n -= 2;
   }

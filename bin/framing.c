@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fieldlist.h"
 #include "framing.h"
 
 static int ows(char c)
@@ -46,17 +47,12 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
   } else if (name_is(name, name_len, "Transfer-Encoding", 17)) {
     /* The codings of several fields are one list: only the last field's
      * last coding decides whether the body is chunked. */
-    const char *end = value + value_len, *start;
+    const char *last;
+    size_t last_len;
     f->transfer_encodings++;
     f->te_exact = name_is(value, value_len, "chunked", 7);
-    while (end > value && ows(end[-1]))
-      end--;
-    start = end;
-    while (start > value && start[-1] != ',')
-      start--;
-    while (start < end && ows(*start))
-      start++;
-    f->te_chunked_last = name_is(start, (size_t)(end - start), "chunked", 7);
+    fieldlist_last(value, value_len, &last, &last_len);
+    f->te_chunked_last = name_is(last, last_len, "chunked", 7);
   }
 }
 
