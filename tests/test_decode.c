@@ -253,6 +253,54 @@ Test(decode, long_input)
   cr_assert_eq(in[n], '\0');
 }
 
+/* Plain runs longer than the decoder's 4 KiB scan chunk, with one special
+ * byte placed at every position around the chunk edges: the fuzzers never
+ * get there (their inputs stop at 4096 bytes). */
+Test(decode, across_chunks)
+{
+  enum { BIG = 3 * 4096 + 37 };
+  static char in[BIG], out[BIG + 1], want[BIG + 1];
+  static const size_t edges[] = {4, 4096, 8192, 12288};
+  size_t n;
+
+  for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) {
+    for (size_t at = edges[e] - 12; at < edges[e] + 12 && at + 3 <= BIG; at++) {
+      /* an escape at `at`: decoded, the rest copied */
+      memset(in, 'x', BIG);
+      memcpy(in + at, "%41", 3);
+      memset(want, 'x', BIG);
+      want[at] = 'A';
+      memmove(want + at + 1, want + at + 3, BIG - at - 3);
+      for (unsigned f = 0; f < 2; f++) {
+        n = UNSET;
+        cr_assert_eq(greet_url_decode(in, BIG, out, sizeof out, &n, f ? RCTL : 0), GREET_OK,
+                     "escape at %zu, flags %u", at, f);
+        cr_assert_eq(n, (size_t)BIG - 2, "escape at %zu", at);
+        cr_assert(memcmp(out, want, n) == 0 && out[n] == '\0', "escape at %zu, flags %u", at, f);
+      }
+      /* a raw control at `at`: copied without REJECT_CTL, refused there with it */
+      memset(in, 'x', BIG);
+      in[at] = '\x01';
+      n = UNSET;
+      cr_assert_eq(greet_url_decode(in, BIG, out, sizeof out, &n, 0), GREET_OK);
+      cr_assert(n == BIG && memcmp(out, in, BIG) == 0, "control at %zu copied", at);
+      n = UNSET;
+      cr_assert_eq(greet_url_decode(in, BIG, out, sizeof out, &n, RCTL), GREET_E_C0_CONTROL,
+                   "control at %zu", at);
+      cr_assert_eq(n, at, "control at %zu: offset %zu", at, n);
+      /* in place, with a C1 control split across raw C2 and an escape */
+      if (at + 4 <= BIG) {
+        memset(in, 'y', BIG);
+        memcpy(in + at, "\xC2%85", 4);
+        n = UNSET;
+        cr_assert_eq(greet_url_decode(in, BIG, in, BIG, &n, RCTL), GREET_E_C1_CONTROL,
+                     "C1 at %zu", at);
+        cr_assert_eq(n, at, "C1 at %zu: offset %zu", at, n);
+      }
+    }
+  }
+}
+
 Test(decode, every_escape)
 {
   static const char hex[] = "0123456789abcdef0123456789ABCDEF";
