@@ -394,7 +394,8 @@ static void account(const struct http_server *srv, struct MHD_Connection *conn,
  * On the first call, with the header in and the body not yet read:
  * refuses what framing.c finds ambiguous, and closes the connection after
  * the answer, so no byte after this header is read as a request.
- * Returns MHD_NO to go on as usual, MHD_YES when it answered.
+ * Returns 0 to go on as usual, 1 when it answered, -1 when the answer
+ * could not be queued (libmicrohttpd then closes the connection).
  */
 static int refused(const struct http_server *srv, struct MHD_Connection *conn,
                    const char *method, const char *url, const char *version,
