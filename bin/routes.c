@@ -320,7 +320,7 @@ static size_t max_name(const struct route_request *req)
   return req->max_name < ROUTE_MAX_NAME_LIMIT ? req->max_name : ROUTE_MAX_NAME_LIMIT;
 }
 
-/* 400 or 414 for a name greet_name_decode() refused. */
+/* 400 or 414 for a name that failed its decoding or validation. */
 static void answer_bad_name(const struct route_request *req, greet_status st,
                             char *buf, size_t cap, struct route_response *res)
 {
