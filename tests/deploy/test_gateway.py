@@ -273,8 +273,14 @@ def phase_routing(gw, instances):
     # X-Forwarded-For: the client (from 127.0.0.3) claims another address.
     get(gw.port, "/greet/xff", {"X-Forwarded-For": SPOOFED, "X-Request-Id": "gw-xff-1"},
         source=CLIENT_SOURCE)
-    recs = [r for inst in instances for r in access_records(inst.current)
-            if r.get("request_id") == "gw-xff-1"]
+
+    def xff_records():
+        return [r for inst in instances for r in access_records(inst.current)
+                if r.get("request_id") == "gw-xff-1"]
+    # the line is written before the answer, but read from the pipe by
+    # another thread: wait for it as for the other ids
+    wait_for(lambda: xff_records(), 3)
+    recs = xff_records()
     remote = recs[0].get("remote", "") if recs else ""
     t.ok(recs and SPOOFED not in remote,
          "the address a client puts in X-Forwarded-For is never logged", repr(remote))
