@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+/* Zeroed (= {0}) before the first field. */
 struct framing {
   unsigned hosts, content_lengths, transfer_encodings;
   int space_before_colon;   /* a field name ends in SP or HTAB */
@@ -23,9 +24,6 @@ struct framing {
   int te_exact;             /* the last Transfer-Encoding is "chunked" */
   int te_chunked_last;      /* ... or at least ends in the chunked coding */
 };
-
-/* An empty record, before the first field. */
-#define FRAMING_INIT {0, 0, 0, 0, 0, 0, NULL, 0, 0, 0}
 
 /* Adds one field: its name and value as the parser stored them (the value
  * without its leading whitespace); value_len may run past a NUL. */

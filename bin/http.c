@@ -401,7 +401,7 @@ static int refused(const struct http_server *srv, struct MHD_Connection *conn,
                    const char *method, const char *url, const char *version,
                    uintptr_t tag, void **con_cls)
 {
-  struct framing fr = FRAMING_INIT;
+  struct framing fr = {0};
   struct route_response res;
   struct fields f = {NULL};
   const char *why = NULL;

@@ -55,6 +55,12 @@ static const unsigned char hex_digit[256] = {
   ['a'] = 0x1a, ['b'] = 0x1b, ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e, ['f'] = 0x1f,
 };
 
+/* The byte an escape's two hex_digit[] entries stand for. */
+static inline unsigned escape_value(unsigned hi, unsigned lo)
+{
+  return (hi << 4 | (lo & 0xfu)) & 0xffu;
+}
+
 /*
  * Eight bytes at a time (SWAR), in a uint64_t read with memcpy, so that
  * neither alignment nor aliasing matters.  HAS_BYTE(w, b) is nonzero when
@@ -319,7 +325,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
      * (i < last3).  One branch for both ways out: '|', not '||'. */
     while (c == '%' && i < last3) {
       unsigned hi = hex_digit[s[i + 1]], lo = hex_digit[s[i + 2]];
-      unsigned v = (hi << 4 | (lo & 0xfu)) & 0xffu;
+      unsigned v = escape_value(hi, lo);
       if ((~hi & HEX_OK) | (~lo & HEX_OK) | (byte_class[v] & reject))
         break;
       if (o < room)
@@ -346,7 +352,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
         lo = hex_digit[s[i + 2]];
       }
       if (hi & lo & HEX_OK) {
-        c = (hi << 4 | (lo & 0xfu)) & 0xffu;
+        c = escape_value(hi, lo);
         i += 3;
       } else if (flags & GREET_DECODE_LENIENT) {
         i += 1;               /* the '%' as it is */
@@ -369,7 +375,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
         unsigned n = s[i];
         if (n == '%' && src_len - i > 2 &&
             (hex_digit[s[i + 1]] & hex_digit[s[i + 2]] & HEX_OK))
-          n = (hex_digit[s[i + 1]] << 4 | (hex_digit[s[i + 2]] & 0xfu)) & 0xffu;
+          n = escape_value(hex_digit[s[i + 1]], hex_digit[s[i + 2]]);
         if (byte_class[n] & C_C1)
           return fail(dst, cap, out_len, GREET_E_C1_CONTROL, at);
       }

@@ -59,7 +59,7 @@ static const struct {
 Test(framing, table)
 {
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    struct framing f = FRAMING_INIT;
+    struct framing f = {0};
     const char *why = NULL;
     for (size_t k = 0; k < MAX_FIELDS && rows[i].fields[k][0] != NULL; k++)
       framing_add(&f, rows[i].fields[k][0], strlen(rows[i].fields[k][0]),
@@ -79,7 +79,7 @@ Test(framing, table)
 /* A value is a length: a NUL inside it is seen, bytes after it are not read. */
 Test(framing, nul_and_lengths)
 {
-  struct framing f = FRAMING_INIT;
+  struct framing f = {0};
   const char *why = NULL;
 
   framing_add(&f, "Host", 4, "a", 1);
@@ -87,7 +87,7 @@ Test(framing, nul_and_lengths)
   cr_expect_eq(framing_verdict(&f, 1, &why), 400);
   cr_expect(strncmp(why, "Bad Request: NUL", 16) == 0, "%s", why);
 
-  struct framing g = FRAMING_INIT;
+  struct framing g = {0};
   framing_add(&g, "Host", 4, "a", 1);
   framing_add(&g, "Transfer-Encoding", 17, "chunkedXX", 7);
   cr_expect_eq(framing_verdict(&g, 1, &why), 0, "only 7 bytes of the value are read");
