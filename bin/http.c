@@ -18,12 +18,13 @@
  * (http_requests_total{method="other"}) and logs them at warn level,
  * without method, path or address: that message carries no connection.
  */
-#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+#define _GNU_SOURCE 1   /* SO_ATTACH_FILTER, struct timespec */
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -549,7 +550,7 @@ struct http_server *http_start_socket(const struct server_config *cfg, int liste
   struct sockaddr_storage ss;
   struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
   struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-  /* MHD_USE_ITC: MHD_quiesce_daemon() and MHD_add_connection() need it */
+  /* MHD_USE_ITC: MHD_quiesce_daemon() needs it */
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
   struct http_server *srv;
 
@@ -671,38 +672,70 @@ void http_begin_drain(struct http_server *srv)
   atomic_store(&srv->draining, 1);
 }
 
+/*
+ * Closing a listening socket resets every connection in its accept queue,
+ * although those clients have already sent their request (on loopback the
+ * handshake completes inside connect()).  Accepting what is queued and
+ * then closing leaves a window between the last accept() and the close in
+ * which a new handshake is reset.  So first make the queue only shrink: a
+ * classic BPF filter on the listening socket drops new connection
+ * attempts (SYN without ACK) while handshakes already under way complete.
+ * libmicrohttpd keeps accepting until the queue has stayed empty for
+ * QUEUE_QUIET_MS (a client's ACK takes a round trip), at most
+ * QUEUE_WAIT_MS (it does not accept at --max-connections).  A dropped SYN
+ * is retransmitted about a second later and then refused, as after any
+ * stop.  The filter runs on the TCP header: byte 13 holds the flags.
+ */
+#define QUEUE_QUIET_MS 100
+#define QUEUE_WAIT_MS 1000
+
+static int drop_new_handshakes(int fd)
+{
+  struct sock_filter code[] = {
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),          /* SYN | ACK */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),    /* SYN alone */
+    BPF_STMT(BPF_RET | BPF_K, 0),
+    BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+static void wait_queue_empty(int fd)
+{
+  const struct timespec ms = {0, 1000000L};
+  int quiet = 0;
+
+  for (int waited = 0; waited < QUEUE_WAIT_MS && quiet < QUEUE_QUIET_MS; ++waited) {
+    struct pollfd p = {fd, POLLIN, 0};
+    quiet = poll(&p, 1, 0) > 0 ? 0 : quiet + 1;
+    nanosleep(&ms, NULL);
+  }
+}
+
 void http_stop_accepting(struct http_server *srv)
 {
+  const union MHD_DaemonInfo *info;
   MHD_socket fd;
 
   if (srv->quiesced)
     return;
+  info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+  if (!srv->activated && info != NULL && info->listen_fd != MHD_INVALID_SOCKET &&
+      drop_new_handshakes(info->listen_fd) == 0)
+    wait_queue_empty(info->listen_fd);
   fd = MHD_quiesce_daemon(srv->daemon);
   srv->quiesced = 1;
   if (fd == MHD_INVALID_SOCKET)
     return;
   srv->listen_fd = fd;
-  if (srv->activated)
-    return;
-  /* Serve what the kernel already accepted, then stop listening: on
-   * Linux, shutdown() of a listening socket resets its queue and makes
-   * new connections fail with "connection refused". */
-  int fl = fcntl(fd, F_GETFL);
-  if (fl >= 0)
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-  for (;;) {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      break;
-    }
-    /* on failure MHD_add_connection() has closed c itself */
-    (void)MHD_add_connection(srv->daemon, c, (struct sockaddr *)&ss, len);
-  }
-  shutdown(fd, SHUT_RDWR);
+  /* A socket from systemd stays as it is: systemd queues new connections
+   * on it for the next start.  Ours stops listening, so connecting is
+   * refused at once. */
+  if (!srv->activated)
+    shutdown(fd, SHUT_RDWR);
 }
 
 long http_in_flight(const struct http_server *srv)

@@ -36,10 +36,10 @@ void http_set_ready(struct http_server *srv, int ready);
 void http_begin_drain(struct http_server *srv);
 
 /*
- * Shutdown, second step: no new connection is accepted.  Connections
- * already waiting in the listen queue are taken and served first; then a
- * socket this process bound stops listening, so connecting is refused at
- * once.  A socket from socket activation is left as it is: systemd keeps
+ * Shutdown, second step: no new connection is accepted.  New connection
+ * attempts are dropped, connections already waiting in the listen queue are
+ * taken and served (up to a second); then a socket this process bound
+ * stops listening, so connecting is refused at once.  A socket from socket activation is left as it is: systemd keeps
  * it and queues new connections for the next start.
  */
 void http_stop_accepting(struct http_server *srv);
