@@ -18,7 +18,7 @@
  * (http_requests_total{method="other"}) and logs them at warn level,
  * without method, path or address: that message carries no connection.
  */
-#define _GNU_SOURCE 1   /* SO_ATTACH_FILTER, struct timespec */
+#define _GNU_SOURCE 1   /* SO_ATTACH_FILTER */
 
 #include <arpa/inet.h>
 #include <errno.h>
