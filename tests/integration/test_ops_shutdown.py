@@ -4,7 +4,9 @@
 1. A bounded loopback load (keep-alive clients, every request with its own
    X-Request-Id) runs while SIGTERM arrives: every request the server took
    (its id is in the access log) was answered 200 to the client, no
-   response is anything but 200, and the exit status is 0.
+   response is anything but 200, and the exit status is 0.  The same
+   with wrk: no read error.  A connection waiting in the listen queue
+   at SIGTERM (the connection limit reached) is answered, not reset.
 2. /readyz turns 503 at once while greetings are still served (the drain
    delay); keep-alive connections are told "Connection: close"; then new
    connections are refused, a request in flight still completes, exit 0.
@@ -249,10 +251,44 @@ def bounds(t):
     t.ok(rc == 0 and took < 3, "a second signal stops it at once (%.2f s, exit %s)" % (took, rc))
 
 
+def queued_connection_served(t):
+    """A connection the kernel has accepted but libmicrohttpd has not taken
+    yet when SIGTERM comes is served, not reset with the listening socket.
+    Here the one connection allowed (--connection-limit 1, one thread) is
+    busy, so libmicrohttpd stops accepting and the second client waits in
+    the listen queue with its request sent; after SIGTERM the busy client
+    is told to close, which frees the slot for the queued one."""
+    srv = greettest.Server(args=["--threads", "1", "--connection-limit", "1"])
+    try:
+        busy = srv.open()
+        status, _, _ = busy.request("GET", "/livez")
+        t.eq(status, 200, "queue: the busy connection is served")
+        queued = srv.connect(timeout=10)
+        queued.sendall(greettest.build_request("GET", "/greet/queued", close=True))
+        time.sleep(0.3)
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        status, h, _ = busy.request("GET", "/livez")
+        t.ok(status == 200 and h.get("connection", "").lower() == "close",
+             "queue: the busy client is told to close")
+        busy.sock.close()
+        try:
+            status, _, body = greettest.read_response(queued)
+        except OSError as e:
+            status, body = None, repr(e).encode()
+        t.eq((status, body), (200, b"Hello, queued!"),
+             "queue: the connection waiting in the listen queue at SIGTERM is answered")
+        queued.close()
+        t.eq(srv.proc.wait(timeout=10), 0, "queue: exit status 0")
+    finally:
+        srv.stop()
+
+
 def main():
     t = greettest.TAP()
     t.run(load_and_sigterm)
     t.run(wrk_and_sigterm)
+    t.run(queued_connection_served)
     t.run(readyz_flips)
     t.run(bounds)
     return t.done()
