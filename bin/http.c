@@ -682,7 +682,7 @@ void http_begin_drain(struct http_server *srv)
  * attempts (SYN without ACK) while handshakes already under way complete.
  * libmicrohttpd keeps accepting until the queue has stayed empty for
  * QUEUE_QUIET_MS (a client's ACK takes a round trip), at most
- * QUEUE_WAIT_MS (it does not accept at --max-connections).  A dropped SYN
+ * QUEUE_WAIT_MS (it does not accept at --connection-limit).  A dropped SYN
  * is retransmitted about a second later and then refused, as after any
  * stop.  The filter runs on the TCP header: byte 13 holds the flags.
  */

@@ -267,7 +267,23 @@ def queued_connection_served(t):
         queued.sendall(greettest.build_request("GET", "/greet/queued", close=True))
         time.sleep(0.3)
         srv.proc.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 5 * greettest.START_FACTOR
+        while "draining" not in srv.stdout_text() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05 * greettest.START_FACTOR)
+        # meanwhile new connection attempts are dropped (their SYN), so the
+        # queue can only shrink: connect() does not complete
+        late = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        late.settimeout(0.3)
+        try:
+            late.connect(("127.0.0.1", srv.port))
+            late_result = "connected"
+        except socket.timeout:
+            late_result = "no answer"
+        except OSError as e:
+            late_result = "error %s" % e
+        late.close()
+        t.eq(late_result, "no answer", "queue: a new connection attempt after SIGTERM is not taken")
         status, h, _ = busy.request("GET", "/livez")
         t.ok(status == 200 and h.get("connection", "").lower() == "close",
              "queue: the busy client is told to close")
