@@ -21,7 +21,6 @@
 #define _GNU_SOURCE 1   /* SO_ATTACH_FILTER */
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>

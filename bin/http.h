@@ -37,10 +37,11 @@ void http_begin_drain(struct http_server *srv);
 
 /*
  * Shutdown, second step: no new connection is accepted.  New connection
- * attempts are dropped, connections already waiting in the listen queue are
- * taken and served (up to a second); then a socket this process bound
- * stops listening, so connecting is refused at once.  A socket from socket activation is left as it is: systemd keeps
- * it and queues new connections for the next start.
+ * attempts are dropped, connections already waiting in the listen queue
+ * are taken and served (up to a second); then a socket this process bound
+ * stops listening, so connecting is refused at once.  A socket from socket
+ * activation is left as it is: systemd keeps it and queues new connections
+ * for the next start.
  */
 void http_stop_accepting(struct http_server *srv);
 

@@ -273,16 +273,13 @@ def queued_connection_served(t):
         time.sleep(0.05 * greettest.START_FACTOR)
         # meanwhile new connection attempts are dropped (their SYN), so the
         # queue can only shrink: connect() does not complete
-        late = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        late.settimeout(0.3)
         try:
-            late.connect(("127.0.0.1", srv.port))
+            srv.connect(timeout=0.3).close()
             late_result = "connected"
         except socket.timeout:
             late_result = "no answer"
         except OSError as e:
             late_result = "error %s" % e
-        late.close()
         t.eq(late_result, "no answer", "queue: a new connection attempt after SIGTERM is not taken")
         status, h, _ = busy.request("GET", "/livez")
         t.ok(status == 200 and h.get("connection", "").lower() == "close",
