@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <greet.h>
 
 #include "config.h"
+#include "cpus.h"
 #include "routes.h"
 
 enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL, OPT_FILE, OPT_TEMPLATE, OPT_LANG };
@@ -43,7 +43,7 @@ static const struct opt opts[] = {
   {"port", "GREET_PORT", "N", OPT_NUMBER, 0, 65535, FIELD(port),
    "TCP port, 0 for any free one (default 5000; PORT is read too)"},
   {"threads", "GREET_THREADS", "N", OPT_NUMBER, 1, 256, FIELD(threads),
-   "worker threads (default: the number of CPUs)"},
+   "worker threads (default: the CPUs this process may use, after its affinity mask and cgroup CPU limit)"},
   {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, ROUTE_MAX_NAME_LIMIT,
    FIELD(max_name), "longest decoded name; longer ones get 414 (default 1024)"},
   {"connection-timeout", "GREET_CONNECTION_TIMEOUT", "SECONDS", OPT_NUMBER, 1, 86400,
@@ -82,12 +82,10 @@ static const struct opt opts[] = {
 
 static void defaults(struct server_config *cfg)
 {
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
   memset(cfg, 0, sizeof *cfg);
   strcpy(cfg->bind, "127.0.0.1");
   cfg->port = 5000;
-  cfg->threads = ncpu > 0 ? (unsigned long)ncpu : 1;
+  cfg->threads = cpus_usable();
   if (cfg->threads > 256)
     cfg->threads = 256;
   cfg->max_name = 1024;

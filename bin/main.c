@@ -164,8 +164,8 @@ int main(int argc, char **argv)
     return 1;
   http_set_ready(srv, 1);
   describe(&cfg, listen_fd, http_port(srv), where, sizeof where);
-  log_msg(LOG_INFO, "listening on %s (%lu threads%s)", where, cfg.threads,
-          listen_fd >= 0 ? ", socket from the service manager" : "");
+  log_msg(LOG_INFO, "listening on %s (%lu thread%s%s)", where, cfg.threads,
+          cfg.threads == 1 ? "" : "s", listen_fd >= 0 ? ", socket from the service manager" : "");
   service_notify("READY=1");
 
   unsigned long long watchdog = service_watchdog_usec();

@@ -509,11 +509,111 @@ def test_signals(t):
         stop_clean(t, srv, "--threads 1, no request served")
 
 
+THREADS_RE = re.compile(r"listening on \S+ \((\d+) threads?[,)]")
+
+
+def started_threads(srv):
+    m = THREADS_RE.search("".join(srv.lines))
+    return int(m.group(1)) if m else None
+
+
+def cpu_cgroup():
+    """A cgroup this test may create and join, limited to one CPU: (the new
+    directory, the one to return to), or (None, why not).  cgroup v1's cpu
+    hierarchy, under this process's own cgroup; or v2's root, which may
+    enable the cpu controller for its children.  Needs root."""
+    own = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            ident, ctrls, path = line.rstrip("\n").split(":", 2)
+            if ident == "0" and ctrls == "":
+                own["v2"] = path
+            elif "cpu" in ctrls.split(","):
+                own["v1"] = path
+    name = "greet-test-%d" % os.getpid()
+    for mount in ("/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"):
+        if "v1" in own and os.path.exists(mount + "/cpu.cfs_quota_us"):
+            home = mount + own["v1"].rstrip("/")
+            new = home + "/" + name
+            try:
+                os.mkdir(new)
+            except OSError as e:
+                return None, "cannot create a v1 cgroup: %s" % e
+            with open(new + "/cpu.cfs_period_us", "w") as f:
+                f.write("100000")
+            with open(new + "/cpu.cfs_quota_us", "w") as f:
+                f.write("100000")
+            return new, home
+    root = "/sys/fs/cgroup"
+    if "v2" in own and os.path.exists(root + "/cgroup.subtree_control"):
+        try:
+            with open(root + "/cgroup.subtree_control", "w") as f:
+                f.write("+cpu")
+            os.mkdir(root + "/" + name)
+        except OSError as e:
+            return None, "cannot create a v2 cgroup with the cpu controller: %s" % e
+        with open(root + "/" + name + "/cpu.max", "w") as f:
+            f.write("100000 100000")
+        return root + "/" + name, root + own["v2"].rstrip("/")
+    return None, "no cgroup cpu controller mounted"
+
+
+def join_cgroup(directory):
+    with open(directory + "/cgroup.procs", "w") as f:
+        f.write(str(os.getpid()))
+
+
+def test_default_threads(t):
+    """--threads defaults to the CPUs the process may use: its affinity
+    mask, then its cgroup's CPU limit (cpus.c; its test_cpus.c has the
+    file formats).  A child inherits both, so this process sets them
+    before starting the server and puts its own back after."""
+    mask = os.sched_getaffinity(0)
+    with start(env=env(GREET_THREADS=None)) as srv:
+        n = started_threads(srv)
+        t.ok(n is not None and 1 <= n <= len(mask),
+             "default threads: 1 to the %d CPUs of the affinity mask" % len(mask),
+             repr(srv.lines))
+        stop_clean(t, srv, "default threads")
+    os.sched_setaffinity(0, {min(mask)})
+    try:
+        with start(env=env(GREET_THREADS=None)) as srv:
+            t.eq(started_threads(srv), 1, "affinity mask of one CPU: 1 thread")
+            stop_clean(t, srv, "one-CPU affinity mask")
+        with start("--threads", "3", env=env(GREET_THREADS=None)) as srv:
+            t.eq(started_threads(srv), 3, "--threads 3 is taken as given, whatever the mask")
+            stop_clean(t, srv, "--threads 3 on one CPU")
+    finally:
+        os.sched_setaffinity(0, mask)
+    if len(mask) < 2:
+        t.skip("a cgroup CPU limit of 1 lowers the default", "only one CPU: nothing to lower")
+        return
+    new, home = cpu_cgroup()
+    if new is None:
+        t.skip("a cgroup CPU limit of 1 lowers the default", home)
+        return
+    try:
+        join_cgroup(new)
+        try:
+            srv = start(env=env(GREET_THREADS=None))
+        finally:
+            join_cgroup(home)
+        with srv:
+            t.eq(started_threads(srv), 1,
+                 "a cgroup CPU limit of 1 on %d CPUs: 1 thread" % len(mask))
+            t.eq(srv.request("GET", "/greet/quota")[2], b"Hello, quota!",
+                 "the server in that cgroup answers")
+            stop_clean(t, srv, "cgroup CPU limit")
+    finally:
+        os.rmdir(new)
+
+
 def main():
     greettest.server_binary()
     t = TAP()
     for fn in (test_answers, test_keepalive, test_post_body, test_bad_requests, test_ipv6,
-               test_ports, test_defaults_and_limits, test_options, test_signals):
+               test_ports, test_defaults_and_limits, test_options, test_signals,
+               test_default_threads):
         t.run(fn)
     return t.done()
 
