@@ -6,7 +6,8 @@
  * drive MHD to be fast, and no further:
  *
  *   - internal polling thread + epoll, a thread pool of one thread per CPU
- *     (--threads), a connection timeout, loopback only;
+ *     it may run on (--threads; the affinity mask, as greet-server counts
+ *     them), a connection timeout, loopback only;
  *   - the response is queued on the second access-handler call: queueing
  *     it on the first makes 0.9.75 answer "Connection: close";
  *   - every response is built per request with MHD_RESPMEM_MUST_COPY, as a
@@ -21,9 +22,10 @@
  * Prints "mhd_baseline: libmicrohttpd <version> port <port> threads <n>"
  * once listening (port 0 picks a free one) and stops on SIGINT/SIGTERM.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE   /* sched_getaffinity, CPU_COUNT */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,8 +109,8 @@ static unsigned long number(const char *s, const char *what, unsigned long max)
 
 int main(int argc, char **argv)
 {
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  unsigned long port = 0, threads = ncpu > 0 ? (unsigned long)ncpu : 1;
+  cpu_set_t cpus;
+  unsigned long port = 0, threads = 1;
   unsigned long timeout = 30, limit = 10000;
   struct sockaddr_in sin;
   struct MHD_Daemon *d;
@@ -116,6 +118,8 @@ int main(int argc, char **argv)
   sigset_t stop;
   int sig;
 
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+    threads = (unsigned long)CPU_COUNT(&cpus);
   for (int i = 1; i < argc; i += 2) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     if (strcmp(a, "--port") == 0)

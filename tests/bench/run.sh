@@ -46,6 +46,11 @@
 #                    more greet-servers run side by side as greet-alt-<label>
 #                    (before/after a change); an empty binary means the one
 #                    under test, the ,--args are added to its command line
+#   PIN=             SERVER_CPUS:CLIENT_CPUS (taskset -c lists, e.g. 0:1): every
+#                    server runs on the first CPUs and wrk on the second, so the
+#                    load generator does not share a CPU with the server it
+#                    measures.  greet-server and mhd_baseline size their thread
+#                    pools from the affinity mask (one thread each for 0:1)
 #   BASE_PORT=18300  first port tried; busy ports are skipped
 #   RESULTS=         output folder (default tests/bench/results/<UTC stamp>)
 #   QUICK=1          defaults become ROUNDS=1 DURATION=1s WARMUP=0 PAUSE=0 STARTS=3
@@ -78,6 +83,12 @@ BUILD=$ROOT/build-bench
 TOOLS=$ROOT/build-bench-tools
 PY=/usr/bin/python3                      # Debian's, where python3-flask lives
 NGINX=/usr/sbin/nginx
+PIN=${PIN:-}
+SRV_PIN=() CLI_PIN=()
+if [[ -n $PIN ]]; then
+  [[ $PIN =~ ^[0-9,-]+:[0-9,-]+$ ]] || { echo "run.sh: PIN must be SERVER_CPUS:CLIENT_CPUS, e.g. 0:1" >&2; exit 1; }
+  SRV_PIN=(taskset -c "${PIN%%:*}") CLI_PIN=(taskset -c "${PIN##*:}")
+fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${RESULTS:-$HERE/results/$STAMP}
 
@@ -288,9 +299,9 @@ start() { # NAME: starts it in the background on a free port
       # shellcheck disable=SC2206  # GREET_ALT's extra arguments, split on spaces
       [[ $name == greet-alt-* ]] && args+=(${ALT_ARGS[$name]})
       # >> opens stdout with O_APPEND, so truncating the log between runs is safe
-      "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
+      "${SRV_PIN[@]}" "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
       ;;
-    mhd) "$MHD" --port "$port" >"$log" 2>&1 </dev/null & ;;
+    mhd) "${SRV_PIN[@]}" "$MHD" --port "$port" >"$log" 2>&1 </dev/null & ;;
     nginx|nginx-log)
       local al=off
       if [[ $name == nginx-log ]]; then
@@ -298,9 +309,9 @@ start() { # NAME: starts it in the background on a free port
         al=${LOGFILE_OF[$name]}
       fi
       nginx_conf "$name" "$port" "$al"
-      "$NGINX" -p "$OUT/$name" -e "$OUT/$name/error.log" -c "$OUT/$name/nginx.conf" >"$log" 2>&1 </dev/null &
+      "${SRV_PIN[@]}" "$NGINX" -p "$OUT/$name" -e "$OUT/$name/error.log" -c "$OUT/$name/nginx.conf" >"$log" 2>&1 </dev/null &
       ;;
-    flask) "$PY" "$HERE/flask_app.py" 127.0.0.1 "$port" >"$log" 2>&1 </dev/null & ;;
+    flask) "${SRV_PIN[@]}" "$PY" "$HERE/flask_app.py" 127.0.0.1 "$port" >"$log" 2>&1 </dev/null & ;;
     *) die "unknown target $name" ;;
   esac
   STARTED+=("$!")
@@ -332,7 +343,7 @@ tree_ticks() { # utime + stime of the tree's live processes, in clock ticks
 }
 
 wrk_run() { # SECONDS CONNS URL OUTFILE: wrk in the background so signals stop it
-  wrk -t1 -c"$2" -d"$1"s --timeout "$WRK_TIMEOUT" --latency -s "$HERE/report.lua" "$3" >"$4" 2>&1 &
+  "${CLI_PIN[@]}" wrk -t1 -c"$2" -d"$1"s --timeout "$WRK_TIMEOUT" --latency -s "$HERE/report.lua" "$3" >"$4" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || true
   WRK_PID=""
@@ -436,7 +447,7 @@ echo "== servers" >&2
   echo "flask: $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"), "werkzeug", m.version("werkzeug"))' 2>/dev/null) on $("$PY" -V 2>&1)"
   echo "wrk: $(dpkg-query -W -f '${Version}' wrk 2>/dev/null)"
   echo "cc: $(cc --version | head -1)"
-  echo "knobs: ROUNDS=$ROUNDS DURATION=${DUR_S}s LOADS='$LOADS' FLASK_LOADS='$FLASK_LOADS' WARMUP=$WARMUP PAUSE=$PAUSE STARTS=$STARTS"
+  echo "knobs: PIN=${PIN:-none} ROUNDS=$ROUNDS DURATION=${DUR_S}s LOADS='$LOADS' FLASK_LOADS='$FLASK_LOADS' WARMUP=$WARMUP PAUSE=$PAUSE STARTS=$STARTS"
   echo "greet access log: off=[${GS_OFF[*]}] on=[${GS_ON[*]//@FILE@/FILE}] to=${GS_LOG_TO:-none}"
   [[ -n $LOG_NOTE ]] && echo "note: $LOG_NOTE"
   echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
