@@ -3,6 +3,7 @@
  * class, error offsets, the REJECT flags, the 8-byte ASCII fast path, and
  * an exhaustive comparison with a slow reference validator.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,84 @@ Test(utf8, exhaustive, .timeout = 120)
             compare(s, 4, flags);
           }
         }
+  }
+}
+
+/*
+ * A sequence cut short, then ASCII, then exactly the continuation bytes
+ * that would complete it were the ASCII skipped: the 8-byte skip may only
+ * happen between sequences.  At every offset around the 8- and 16-byte steps, after an
+ * ASCII prefix and after a prefix of two-byte sequences.
+ */
+Test(utf8, cut_sequence_then_ascii)
+{
+  static const char *const cut[][2] = {   /* the start, and the rest */
+    {"\xC3", "\xA9"}, {"\xE2", "\x82\xAC"}, {"\xE2\x82", "\xAC"},
+    {"\xF0", "\x9F\x98\x80"}, {"\xF0\x9F\x98", "\x80"},
+  };
+  char buf[128];
+
+  for (int wide = 0; wide < 2; wide++) {
+    for (size_t k = 0; k < 48; k++) {
+      for (size_t c = 0; c < sizeof cut / sizeof cut[0]; c++) {
+        for (size_t gap = 1; gap <= 17; gap++) {
+          size_t len = k, off = UNSET, n = strlen(cut[c][0]), rest = strlen(cut[c][1]);
+          memset(buf, 'a', k);
+          for (size_t j = k % 2; wide && j + 2 <= k; j += 2)
+            memcpy(buf + j, "\xC3\xA9", 2);
+          memcpy(buf + len, cut[c][0], n);
+          len += n;
+          memset(buf + len, 'b', gap);
+          len += gap;
+          memcpy(buf + len, cut[c][1], rest);
+          len += rest;
+          cr_assert_eq(greet_utf8_validate(buf, len, &off, 0), BAD,
+                       "wide %d k %zu cut %zu gap %zu", wide, k, c, gap);
+          cr_assert_eq(off, k, "wide %d k %zu cut %zu gap %zu: offset %zu", wide, k, c, gap, off);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Longer inputs, where the validator works in blocks (16 bytes at a time
+ * between the 8-byte ASCII skips): strings of up to 80 bytes drawn from
+ * pieces that are whole sequences, cut sequences and single bad bytes,
+ * so that sequences and errors fall on every side of every block edge.
+ * The generator is a fixed xorshift, so every run checks the same inputs.
+ */
+Test(utf8, long_inputs_against_reference, .timeout = 120)
+{
+  static const char *const pieces[] = {
+    "a", "abcdefgh", " ", "\xC3\xA9", "\xDF\xBF", "\xE0\xA0\x80", "\xE2\x82\xAC",
+    "\xED\x9F\xBF", "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF3\xBF\xBF\xBF",
+    "\xF4\x8F\xBF\xBF", "\xC2\x85", "\x01", "\x7F",
+    "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80",
+    "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5", "\xFF", "\xC3", "\xE2\x82",
+    "\xF0\x9F\x98",
+  };
+  static const unsigned flag_sets[] = { 0, RNUL, RCTL };
+  const size_t np = sizeof pieces / sizeof pieces[0];
+  uint64_t x = 0x9E3779B97F4A7C15u;
+  unsigned char s[96];
+
+  for (int round = 0; round < 200000; round++) {
+    size_t len = 0, want = 0;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    want = (size_t)(x % 81);
+    /* mostly whole sequences, a bad piece now and then */
+    while (len < want) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      size_t p = (x >> 8) % 16 == 0 ? (size_t)(x % np) : (size_t)(x % 13);
+      size_t n = strlen(pieces[p]);
+      if (len + n > sizeof s)
+        break;
+      memcpy(s + len, pieces[p], n);
+      len += n;
+    }
+    for (size_t f = 0; f < sizeof flag_sets / sizeof flag_sets[0]; f++)
+      compare(s, len, flag_sets[f]);
   }
 }
 
