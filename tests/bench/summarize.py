@@ -14,6 +14,7 @@ shared machine hits both sides of a paired ratio).
 """
 import csv
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -213,6 +214,16 @@ def short(v):
     return f'{v / 1000:.1f}k' if v >= 10000 else f'{v:,.0f}'
 
 
+def pinned(outdir):
+    """' (servers on CPUs A, wrk on CPUs B)' when run.sh ran with PIN=A:B."""
+    try:
+        with open(os.path.join(outdir, 'env.txt')) as f:
+            m = re.search(r'\bPIN=([0-9,-]+):([0-9,-]+)', f.read())
+    except OSError:
+        return ''
+    return f' (servers on CPU {m.group(1)}, wrk on CPU {m.group(2)})' if m else ''
+
+
 def chart(stats, outdir):
     """perf-<load>.png: median req/s per target, min..max bars, ratio labels."""
     if shutil.which('gnuplot') is None:
@@ -250,7 +261,7 @@ def chart(stats, outdir):
         gp = f'''
 set terminal pngcairo size 1000,520 font "DejaVu Sans,10"
 set output "{png}"
-set title "GET /greet/John, wrk -t1 -{load}: median req/s of {rounds} round(s), bars = min..max"
+set title "GET /greet/John, wrk -t1 -{load}{pinned(outdir)}: median req/s of {rounds} round(s), bars = min..max"
 set style fill solid 0.85 border -1
 set boxwidth 0.6
 set grid ytics
