@@ -109,7 +109,6 @@ static int utf8_valid(const unsigned char *s, size_t len)
  * second byte carries all the special cases (overlongs after E0 and F0,
  * surrogates after ED, code points above U+10FFFF after F4), so it gets
  * its own bounds; every later byte is a plain continuation 80..BF.
- * Without control checks, ASCII is skipped eight bytes at a time.
  */
 greet_status greet__utf8_check(const unsigned char *s, size_t len,
                                unsigned ctl, size_t *err_offset)
@@ -120,19 +119,6 @@ greet_status greet__utf8_check(const unsigned char *s, size_t len,
     return GREET_OK;
   while (i < len) {
     unsigned char c = s[i];
-
-    if (ctl == 0) {
-      while (len - i >= 8) {
-        uint64_t w;
-        memcpy(&w, s + i, sizeof w);
-        if (w & UINT64_C(0x8080808080808080))
-          break;
-        i += 8;
-      }
-      if (i == len)
-        break;
-      c = s[i];
-    }
 
     if (c < 0x80) {
       if (ctl && (c < 0x20 || c == 0x7f) && (c == 0 || (ctl & GREET__CTL_ALL))) {
