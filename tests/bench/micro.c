@@ -255,6 +255,19 @@ static void loop_validate(const struct ctx *c, long reps)
   }
 }
 
+static void loop_validate_ctl(const struct ctx *c, long reps)
+{
+  for (long i = 0; i < reps; i++) {
+    const char *p = c->ref;
+    size_t n = c->ref_len;
+    OPAQUE(p);
+    OPAQUE(n);
+    greet_status st = c->api->validate(p, n, NULL, GREET_UTF8_REJECT_CTL);
+    OPAQUE(st);
+    CLOBBER();
+  }
+}
+
 /* ------------------------------------------------------------ checks */
 
 static void check_format(const struct api *api, const char *name, char *buf, size_t cap)
@@ -284,6 +297,8 @@ static void check_decode(const struct api *api, const char *src, size_t len, cha
   st = api->decode(src, len, buf, cap, &glen_ctl, GREET_DECODE_REJECT_CTL);
   check(st == GREET_OK && glen_ctl == glen, "REJECT_CTL changed the result", src);
   check(api->validate(buf, glen, NULL, 0) == GREET_OK, "decoded output is not valid UTF-8", src);
+  check(api->validate(buf, glen, NULL, GREET_UTF8_REJECT_CTL) == GREET_OK,
+        "decoded output has a control character", src);
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -434,23 +449,24 @@ static void table_large(const struct api *api, CURL *curl, const struct large *i
   if (buf == NULL)
     exit(1);
   printf("\nLarge inputs (%zu bytes), GB/s of input (higher is better)\n\n"
-         "| input | bytes | decoded | greet | greet REJECT_CTL | validate (decoded) | curl | memcpy | "
-         "curl/greet | curl/greet REJECT_CTL | greet / memcpy speed |\n"
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", size);
+         "| input | bytes | decoded | greet | greet REJECT_CTL | validate (decoded) | "
+         "validate REJECT_CTL | curl | memcpy | curl/greet | curl/greet REJECT_CTL | "
+         "greet / memcpy speed |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", size);
   for (int k = 0; k < 4; k++) {
     const struct large *L = &inputs[k];
     struct ctx c = {api, L->src, L->len, L->dec, L->dlen, buf, size + 1, curl};
     loop_fn fns[] = {loop_decode, loop_decode_ctl, loop_curl, loop_memcpy_src};
-    double ns[4], t[4][MAX_BATCHES], vns, vt[1][MAX_BATCHES];
-    loop_fn vf[] = {loop_validate};
+    double ns[4], t[4][MAX_BATCHES], vns[2], vt[2][MAX_BATCHES];
+    loop_fn vf[] = {loop_validate, loop_validate_ctl};
 
     check_decode(api, L->src, L->len, buf, size + 1, curl);
     measure(&c, fns, 4, ns, t);
-    measure(&c, vf, 1, &vns, vt);
+    measure(&c, vf, 2, vns, vt);
     double gb = (double)L->len, v0 = paired(t, 2, 0), v1 = paired(t, 2, 1);
-    printf("| %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.0f%% |\n",
-           kind_name[k], L->len, L->dlen, gb / ns[0], gb / ns[1], (double)L->dlen / vns,
-           gb / ns[2], gb / ns[3], v0, v1, 100 * paired(t, 3, 0));
+    printf("| %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.0f%% |\n",
+           kind_name[k], L->len, L->dlen, gb / ns[0], gb / ns[1], (double)L->dlen / vns[0],
+           (double)L->dlen / vns[1], gb / ns[2], gb / ns[3], v0, v1, 100 * paired(t, 3, 0));
     char what[96];
     if (k == K_ASCII) {
       goal(gb / ns[0] >= 1, "decode a name without escapes >= 1 GB/s (flags 0)", gb / ns[0], " GB/s");
@@ -492,6 +508,7 @@ static void table_ab(const struct api *base, const struct api *alt, const char *
     rows[n++] = (struct row){"greet_url_decode", loop_decode, kind_name[k], c};
     rows[n++] = (struct row){"greet_url_decode REJECT_CTL", loop_decode_ctl, kind_name[k], c};
     rows[n++] = (struct row){"greet_utf8_validate", loop_validate, kind_name[k], c};
+    rows[n++] = (struct row){"greet_utf8_validate REJECT_CTL", loop_validate_ctl, kind_name[k], c};
   }
   for (int i = 0; i < n; i++) {
     /* A and B take turns batch by batch: two contexts, the same loop */
