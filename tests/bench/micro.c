@@ -242,30 +242,27 @@ static void loop_curl(const struct ctx *c, long reps)
 }
 
 /* validate runs on the decoded bytes (ref), which is what a server checks */
-static void loop_validate(const struct ctx *c, long reps)
+static void validate_reps(const struct ctx *c, long reps, unsigned flags)
 {
   for (long i = 0; i < reps; i++) {
     const char *p = c->ref;
     size_t n = c->ref_len;
     OPAQUE(p);
     OPAQUE(n);
-    greet_status st = c->api->validate(p, n, NULL, 0);
+    greet_status st = c->api->validate(p, n, NULL, flags);
     OPAQUE(st);
     CLOBBER();
   }
 }
 
+static void loop_validate(const struct ctx *c, long reps)
+{
+  validate_reps(c, reps, 0);
+}
+
 static void loop_validate_ctl(const struct ctx *c, long reps)
 {
-  for (long i = 0; i < reps; i++) {
-    const char *p = c->ref;
-    size_t n = c->ref_len;
-    OPAQUE(p);
-    OPAQUE(n);
-    greet_status st = c->api->validate(p, n, NULL, GREET_UTF8_REJECT_CTL);
-    OPAQUE(st);
-    CLOBBER();
-  }
+  validate_reps(c, reps, GREET_UTF8_REJECT_CTL);
 }
 
 /* ------------------------------------------------------------ checks */
