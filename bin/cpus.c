@@ -185,6 +185,12 @@ static int read_numbers(const char *dir, const char *name, unsigned long long v[
   return n;
 }
 
+/* The smaller of two limits, where 0 means none. */
+static unsigned long tighter(unsigned long a, unsigned long b)
+{
+  return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
 /* The limit set in one cgroup directory, in CPUs rounded up; 0: none. */
 static unsigned long dir_limit(const char *dir, int v2)
 {
@@ -215,7 +221,7 @@ static unsigned long hierarchy_limit(const char *root, const struct hierarchy *h
 {
   char dir[CPUS_PATH];
   const char *rel = h->cgroup;
-  size_t rn = strlen(h->mount_root), top;
+  size_t rn = strlen(h->mount_root), top = strlen(root) + strlen(h->mount);
   unsigned long best = 0;
 
   if (h->mount[0] == '\0' || h->cgroup[0] == '\0')
@@ -229,19 +235,14 @@ static unsigned long hierarchy_limit(const char *root, const struct hierarchy *h
   }
   if (strcmp(rel, "/") == 0)
     rel = "";
-  if ((size_t)snprintf(dir, sizeof dir, "%s%s", root, h->mount) >= sizeof dir)
-    return 0;
-  top = strlen(dir);
   if ((size_t)snprintf(dir, sizeof dir, "%s%s%s", root, h->mount, rel) >= sizeof dir)
     return 0;
+  /* rel is "" or starts with '/', so every step up ends at a '/' past top */
   for (;;) {
-    unsigned long n = dir_limit(dir, h->v2);
-    char *slash;
-    if (n != 0 && (best == 0 || n < best))
-      best = n;
-    if (strlen(dir) <= top || (slash = strrchr(dir, '/')) == NULL || (size_t)(slash - dir) < top)
+    best = tighter(best, dir_limit(dir, h->v2));
+    if (strlen(dir) <= top)
       break;
-    *slash = '\0';
+    *strrchr(dir, '/') = '\0';
   }
   return best;
 }
@@ -249,13 +250,10 @@ static unsigned long hierarchy_limit(const char *root, const struct hierarchy *h
 unsigned long cpus_cgroup_limit(const char *root)
 {
   struct hierarchy v1 = {0}, v2 = {.v2 = 1};
-  unsigned long a, b;
 
   read_self_cgroup(root, &v1, &v2);
   read_mounts(root, &v1, &v2);
-  a = hierarchy_limit(root, &v1);
-  b = hierarchy_limit(root, &v2);
-  return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+  return tighter(hierarchy_limit(root, &v1), hierarchy_limit(root, &v2));
 }
 
 /* CPUs in the affinity mask, with a set as large as the kernel needs. */
@@ -281,13 +279,11 @@ static unsigned long affinity_count(void)
 
 unsigned long cpus_usable(void)
 {
-  unsigned long n = affinity_count(), limit = cpus_cgroup_limit("");
+  unsigned long n = affinity_count();
 
   if (n == 0) {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     n = online > 0 ? (unsigned long)online : 1;
   }
-  if (limit != 0 && limit < n)
-    n = limit;
-  return n;
+  return tighter(n, cpus_cgroup_limit(""));
 }

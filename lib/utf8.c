@@ -98,13 +98,13 @@ static int plain_ascii(uint64_t w, int ctl)
 /* Whether s[0..len) is valid UTF-8, and with ctl free of controls: the
  * DFA, with runs of ASCII between sequences skipped 16, then 8 bytes at a
  * time (names are mostly ASCII), and a check for the error state every 16
- * bytes, so a bad byte early in a long input ends the scan early.  The state lives in the low 6 bits of st;
- * the bits above are left over from the row and masked off only where
- * the state is compared: x86's shift instructions take their count
- * modulo 64 anyway, so the loop is one load and one shift per byte.
- * Inlined at both calls, so that each gets its table and its ASCII test
- * as constants: one shared copy made flags 0 1.4x slower on multi-byte
- * text. */
+ * bytes, so a bad byte early in a long input ends the scan early.  The
+ * state lives in the low 6 bits of st; the bits above are left over from
+ * the row and masked off only where the state is compared: x86's shift
+ * instructions take their count modulo 64 anyway, so the loop is one load
+ * and one shift per byte.  Inlined at both calls, so that each gets its
+ * table and its ASCII test as constants: one shared copy made flags 0
+ * 1.4x slower on multi-byte text. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
