@@ -18,7 +18,13 @@
  * MHD options are the library defaults apart from those above, so its
  * memory at 1000 connections is what MHD costs untuned.
  *
+ * --headers adds the response headers greet-server must send (a request ID,
+ * nosniff, the negotiation's Vary and Content-Language) and --memory sets
+ * the per-connection pool as greet-server does: then it is greet-server's
+ * floor with this libmicrohttpd, the MHD calls without greet's own work.
+ *
  * Usage: mhd_baseline [--port N] [--threads N] [--timeout S] [--limit N]
+ *                     [--memory BYTES] [--headers]
  * Prints "mhd_baseline: libmicrohttpd <version> port <port> threads <n>"
  * once listening (port 0 picks a free one) and stops on SIGINT/SIGTERM.
  */
@@ -45,18 +51,40 @@ typedef enum MHD_Result mhd_result;
 #define GREET_PATH "/greet/"
 #define GREET_PATH_LEN (sizeof GREET_PATH - 1)
 
+static int greet_headers;            /* --headers */
+
+/* A request ID of greet-server's shape (32 hex digits), different for every
+ * response so that nothing can be cached or shared between them. */
+static void request_id(char id[33])
+{
+  static _Atomic unsigned long long next;
+  unsigned long long n = ++next;
+
+  snprintf(id, 33, "%016llx%016llx", n * 0x9e3779b97f4a7c15ULL, n);
+}
+
 static mhd_result reply(struct MHD_Connection *conn, unsigned status,
                         const char *body, size_t len)
 {
   struct MHD_Response *resp;
   mhd_result ok;
+  char id[33];
 
   /* MUST_COPY only reads the buffer; 0.9.75's prototype is not const */
   resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
                                          MHD_RESPMEM_MUST_COPY);
   if (resp == NULL)
     return MHD_NO;
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+  if (!greet_headers) {
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+  } else {
+    request_id(id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Request-Id", id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Language");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LANGUAGE, "en");
+  }
   ok = MHD_queue_response(conn, status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -111,7 +139,7 @@ int main(int argc, char **argv)
 {
   cpu_set_t cpus;
   unsigned long port = 0, threads = 1;
-  unsigned long timeout = 30, limit = 10000;
+  unsigned long timeout = 30, limit = 10000, memory = 0;
   struct sockaddr_in sin;
   struct MHD_Daemon *d;
   const union MHD_DaemonInfo *info;
@@ -122,7 +150,10 @@ int main(int argc, char **argv)
     threads = (unsigned long)CPU_COUNT(&cpus);
   for (int i = 1; i < argc; i += 2) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    if (strcmp(a, "--port") == 0)
+    if (strcmp(a, "--headers") == 0) {
+      greet_headers = 1;
+      i--;                         /* takes no value */
+    } else if (strcmp(a, "--port") == 0)
       port = number(v, "port", 65535);
     else if (strcmp(a, "--threads") == 0)
       threads = number(v, "thread count", 256);
@@ -130,8 +161,11 @@ int main(int argc, char **argv)
       timeout = number(v, "timeout", 86400);
     else if (strcmp(a, "--limit") == 0)
       limit = number(v, "connection limit", 1000000);
+    else if (strcmp(a, "--memory") == 0)
+      memory = number(v, "memory limit", 1UL << 30);
     else {
-      fprintf(stderr, "usage: %s [--port N] [--threads N] [--timeout S] [--limit N]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--port N] [--threads N] [--timeout S] [--limit N]"
+              " [--memory BYTES] [--headers]\n", argv[0]);
       return 2;
     }
   }
@@ -150,15 +184,19 @@ int main(int argc, char **argv)
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-  struct MHD_OptionItem opts[] = {
+  struct MHD_OptionItem opts[8] = {
     {MHD_OPTION_SOCK_ADDR, 0, &sin},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL},
     {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL},
-    /* MHD refuses a pool of one: then the polling thread does it all */
-    {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
-    {MHD_OPTION_END, 0, NULL},
   };
+  size_t n = 4;
+  if (memory > 0)
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory, NULL};
+  /* MHD refuses a pool of one: then the polling thread does it all */
+  if (threads > 1)
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+  opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
                        (uint16_t)port, NULL, NULL, on_request, NULL,
                        MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
@@ -167,8 +205,9 @@ int main(int argc, char **argv)
     return 1;
   }
   info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  printf("mhd_baseline: libmicrohttpd %s port %u threads %lu\n",
-         MHD_get_version(), info != NULL ? (unsigned)info->port : 0u, threads);
+  printf("mhd_baseline: libmicrohttpd %s port %u threads %lu%s\n",
+         MHD_get_version(), info != NULL ? (unsigned)info->port : 0u, threads,
+         greet_headers ? " headers greet" : "");
   fflush(stdout);
 
   sigwait(&stop, &sig);

@@ -12,6 +12,10 @@
 #  2. starts, each on its own 127.0.0.1 port:
 #       greet        bin/greet-server, defaults, access log off if it has one
 #       mhd          tests/bench/mhd_baseline: bare libmicrohttpd, the ceiling
+#       mhd-hdr      mhd_baseline --headers --memory 8192: bare MHD sending
+#                    greet-server's response headers with its pool size, the
+#                    floor of greet-server's cost with this libmicrohttpd
+#                    (not run unless named in TARGETS)
 #       nginx        nginx-light, 1 worker, access_log off, return 200 "Hello, $1!"
 #       flask        the seed app on Flask's development server
 #     and, for the second table (LOG_TABLE=1), greet-log and nginx-log with
@@ -33,7 +37,7 @@
 #   DURATION=5s      wrk duration per run (whole seconds)
 #   LOADS="1 50 1000"  connection counts (wrk -t1 -cN); labels c1, c50, c1000
 #   FLASK_LOADS="1 50" loads the Flask dev server runs (it times out at 1000)
-#   TARGETS="greet mhd nginx flask"   subset to run
+#   TARGETS="greet mhd nginx flask"   targets to run (also: mhd-hdr)
 #   LOG_TABLE=1      also the access-logging table (0 = skip)
 #   STARTS=10        start-up timings per server (0 = skip)
 #   WARMUP=1         seconds of wrk per target and load before round 1 (0 = none)
@@ -104,7 +108,7 @@ for c in $LOADS $FLASK_LOADS; do
   [[ $c =~ ^[0-9]+$ && $c -ge 1 && $c -le 10000 ]] || die "loads are connection counts 1..10000, not '$c'"
 done
 for t in $TARGETS; do
-  [[ $t =~ ^(greet|mhd|nginx|flask)$ ]] || die "unknown target '$t' (greet mhd nginx flask)"
+  [[ $t =~ ^(greet|mhd|mhd-hdr|nginx|flask)$ ]] || die "unknown target '$t' (greet mhd mhd-hdr nginx flask)"
 done
 
 for tool in wrk meson ninja pkg-config; do
@@ -302,6 +306,7 @@ start() { # NAME: starts it in the background on a free port
       "${SRV_PIN[@]}" "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
       ;;
     mhd) "${SRV_PIN[@]}" "$MHD" --port "$port" >"$log" 2>&1 </dev/null & ;;
+    mhd-hdr) "${SRV_PIN[@]}" "$MHD" --port "$port" --headers --memory 8192 >"$log" 2>&1 </dev/null & ;;
     nginx|nginx-log)
       local al=off
       if [[ $name == nginx-log ]]; then

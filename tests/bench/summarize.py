@@ -10,9 +10,13 @@ and micro.txt when present.  Every figure of a target at a load is the
 median over the rounds; [min..max] is the spread of req/s.  Two ratios:
 "x nginx" is the ratio of the medians, "paired" the median of the per-round
 ratios (each round ran the targets back to back, so a slow moment of the
-shared machine hits both sides of a paired ratio).
+shared machine hits both sides of a paired ratio).  The goals also give a
+distribution-free confidence interval of the paired ratio's median (order
+statistics of the per-round ratios, binomial coverage; 95%, or the most that
+so few rounds allow).
 """
 import csv
+import math
 import os
 import re
 import shutil
@@ -20,17 +24,7 @@ import statistics
 import subprocess
 import sys
 
-REFS = {'main': ['nginx', 'mhd'], 'log': ['nginx-log']}
-NAMES = {
-    'greet': 'greet-server',
-    'mhd': 'bare MHD',
-    'nginx': 'nginx',
-    'flask': 'Flask (seed)',
-    'greet-log': 'greet-server + log',
-    'nginx-log': 'nginx + log',
-}
-
-
+REFS = {'main': ['nginx', 'mhd', 'mhd-hdr'], 'log': ['nginx-log']}
 def load_rows(path):
     rows = []
     with open(path) as f:
@@ -49,6 +43,19 @@ def load_rows(path):
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
+
+
+def median_interval(values, level=0.95):
+    """(lo, hi, coverage): the order statistics x(k) <= median <= x(n+1-k)
+    with the largest k whose binomial coverage is still >= level; with too
+    few values for that, min..max and the coverage it has."""
+    x = sorted(values)
+    n = len(x)
+    tail = lambda k: sum(math.comb(n, i) for i in range(k)) / 2 ** n  # P(B < k)
+    k = 1
+    while k + 1 <= (n + 1) // 2 and 1 - 2 * tail(k + 1) >= level:
+        k += 1
+    return x[k - 1], x[n - k], 1 - 2 * tail(k)
 
 
 def order(seq):
@@ -78,14 +85,18 @@ class Stats:
     def median(self, table, load, target, key):
         return med([r[key] for r in self.runs(table, load, target)])
 
+    def paired(self, table, load, target, ref, key='rps'):
+        """The same-round ratios target/ref."""
+        by_round = {r['round']: r[key] for r in self.runs(table, load, ref)}
+        return [r[key] / by_round[r['round']] for r in self.runs(table, load, target)
+                if by_round.get(r['round'])]
+
     def ratio(self, table, load, target, ref, key='rps'):
         """(ratio of medians, median of same-round ratios) or (None, None)."""
         a, b = self.median(table, load, target, key), self.median(table, load, ref, key)
         if a is None or not b:
             return None, None
-        by_round = {r['round']: r[key] for r in self.runs(table, load, ref)}
-        paired = [r[key] / by_round[r['round']] for r in self.runs(table, load, target)
-                  if by_round.get(r['round'])]
+        paired = self.paired(table, load, target, ref, key)
         return a / b, (statistics.median(paired) if paired else None)
 
 
@@ -167,7 +178,13 @@ def goals(stats):
         if m is None:
             return
         verdict = 'met' if m >= want and p >= want else 'NOT met' if m < want and p < want else 'borderline'
-        out.append(f'- {verdict}: {load}: {g} >= {want:g}x {label}: {m:.2f}x (paired {p:.2f}x)')
+        ratios = stats.paired('main', load, g, ref)
+        interval = ''
+        if len(ratios) >= 3:        # fewer rounds bound the median with < 75% coverage
+            lo, hi, cover = median_interval(ratios)
+            interval = (f', {cover:.0%} interval {lo:.2f}-{hi:.2f}'
+                        f'{", includes the goal" if lo < want <= hi else ""}')
+        out.append(f'- {verdict}: {load}: {g} >= {want:g}x {label}: {m:.2f}x (paired {p:.2f}x{interval})')
 
     for g in greets:
         if len(greets) > 1:
@@ -189,7 +206,8 @@ def goals(stats):
         ratio_line('c50', g, 'flask', 50, 'the Flask seed')
     if out:
         out.append('("met" needs both the ratio of medians and the paired ratio to reach the goal, '
-                   '"borderline" only one of them)')
+                   '"borderline" only one of them; where the interval of the paired ratio includes '
+                   'the goal, more rounds are needed to tell the two apart)')
     return out
 
 
@@ -230,7 +248,7 @@ def chart(stats, outdir):
         print('(gnuplot not found: no charts; apt-get install gnuplot-nox)', file=sys.stderr)
         return []
     made = []
-    colors = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'nginx': '#969696', 'flask': '#fc8d59',
+    colors = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
               'greet-log': '#0868ac', 'nginx-log': '#636363'}
     loads = sorted(order(r['load'] for r in stats.rows), key=load_key)
     for load in loads:
@@ -243,7 +261,7 @@ def chart(stats, outdir):
                     if not rs:
                         continue
                     rps = [r['rps'] for r in rs]
-                    refs = REFS[tab]
+                    refs = REFS[tab][:2]     # the goals' references; more do not fit
                     parts = []
                     for ref in refs:
                         m, _ = stats.ratio(tab, load, t, ref)
@@ -319,7 +337,7 @@ def main(argv):
                   + '\n'.join(lines) + '\n```\n')
 
     note = (f'Medians of {rounds} interleaved round(s). "x nginx (paired)": ratio of the median req/s to '
-            'nginx\'s, and in brackets the median of the same-round ratios; likewise for bare MHD. '
+            'nginx\'s, and in brackets the median of the same-round ratios; likewise for bare MHD (and mhd-hdr when it ran). '
             'errors = socket errors + non-2xx/3xx answers, summed over the rounds. peak RSS: the highest '
             'VmHWM sum over the process tree ((Np) = processes); cpu us/req: server utime+stime per request.')
     hdr, tr = table(stats, 'main', REFS['main'])
