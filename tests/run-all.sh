@@ -1,25 +1,30 @@
 #!/bin/sh
 # Runs every test in the two builds CI checks: a normal one and one with
 # AddressSanitizer + UndefinedBehaviorSanitizer (halting on the first
-# finding), both with -Werror, and then every libFuzzer target for a
-# short bounded time (tests/fuzz/run.sh, needs clang-14).  Prints the
-# meson summaries, one line per fuzz target, and then one line
-# "N passed, M failed, K skipped" over all of it; the exit status is 0
-# only when nothing failed.
+# finding), both with -Werror, then every libFuzzer target for a
+# short bounded time (tests/fuzz/run.sh, needs clang-14), and last the
+# benchmark suite's smoke run (tests/bench/smoke.sh: one round of 1 s, no
+# figure judged).  Prints the meson summaries, one line per fuzz target,
+# the smoke run's line, and then one line "N passed, M failed, K skipped"
+# over all of it; the exit status is 0 only when nothing failed.
 #
 #   tests/run-all.sh            both builds, in build-test/ and build-asan/,
-#                               then the fuzzers in build-fuzz/
-#   BUILDS=normal tests/run-all.sh   only some of them (normal, asan, fuzz)
+#                               the fuzzers in build-fuzz/, the benchmark
+#                               smoke run in build-bench/ and build-bench-tools/
+#   BUILDS=normal tests/run-all.sh   only some of them (normal, asan, fuzz, bench)
 #   FUZZ_SECONDS=60 tests/run-all.sh  each fuzz target longer (default 10)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-BUILDS=${BUILDS:-"normal asan fuzz"}
+BUILDS=${BUILDS:-"normal asan fuzz bench"}
 status=0
 logs=""
 fuzz_passed=0
 fuzz_failed=0
 fuzz_skipped=0
+bench_passed=0
+bench_failed=0
+bench_skipped=0
 
 for kind in $BUILDS; do
   if [ "$kind" = fuzz ]; then
@@ -37,6 +42,16 @@ for kind in $BUILDS; do
     # A build failure prints no target line at all: count it as a failure.
     [ "$rc" -ne 0 ] && [ "$fuzz_failed" -eq 0 ] && fuzz_failed=1
     [ "$rc" -eq 0 ] || status=1
+    continue
+  fi
+  if [ "$kind" = bench ]; then
+    echo "== bench smoke (build-bench, build-bench-tools)"
+    tests/bench/smoke.sh
+    case $? in
+      0) bench_passed=1 ;;
+      77) bench_skipped=1 ;;
+      *) bench_failed=1; status=1 ;;
+    esac
     continue
   fi
   case $kind in
@@ -60,10 +75,12 @@ for kind in $BUILDS; do
   logs="$logs $dir/meson-logs/testlog${setup:+-asan}.json"
 done
 
-# One closing line for both builds, from meson's own records.
-FUZZ_COUNTS="$fuzz_passed $fuzz_failed $fuzz_skipped" python3 - $logs <<'PY'
+# One closing line for all of it: meson's own records of both builds, plus
+# the fuzz targets and the bench smoke run counted above.
+EXTRA_COUNTS="$((fuzz_passed + bench_passed)) $((fuzz_failed + bench_failed)) $((fuzz_skipped + bench_skipped))" \
+  python3 - $logs <<'PY'
 import json, os, sys
-passed, failed, skipped = (int(n) for n in os.environ["FUZZ_COUNTS"].split())
+passed, failed, skipped = (int(n) for n in os.environ["EXTRA_COUNTS"].split())
 for path in sys.argv[1:]:
     try:
         lines = open(path, encoding="utf-8").read().splitlines()
