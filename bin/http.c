@@ -8,7 +8,9 @@
  * Per request, and without allocating anything of our own: the URI log
  * callback (called once per request line) stamps the start time into the
  * request's context pointer, the access handler routes, answers, counts
- * and logs, and the completion callback ends the in-flight count.
+ * and logs, and the completion callback ends the in-flight count.  Per
+ * connection, one small record (struct conn) holds the header deadline and
+ * the client's address as the log shows it.
  *
  * Requests libmicrohttpd answers itself (400, 413, 414, 431, 505: a bad
  * request line or header, a header too large for the connection's
@@ -90,16 +92,56 @@ static uint64_t now_ns(void)
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+#define PEER_MAX 64     /* "[" INET6_ADDRSTRLEN "]:65535" fits */
+
+/*
+ * What greet-server keeps per connection, as libmicrohttpd's socket
+ * context: the header deadline's record, and the client's address
+ * formatted once for the access log (inet_ntop and the port took about
+ * 60% of a log line's instructions when done per request).
+ */
+struct conn {
+  struct deadline_conn *deadline;  /* NULL without header deadlines */
+  char remote[PEER_MAX];           /* "1.2.3.4:5678", "[::1]:5678" or "" */
+};
+
+/* "1.2.3.4:5678" or "[::1]:5678" into buf, or "" for another family. */
+static void format_peer(const struct sockaddr *sa, char buf[PEER_MAX])
+{
+  char ip[INET6_ADDRSTRLEN];
+
+  buf[0] = '\0';
+  if (sa == NULL)
+    return;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
+    if (inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip) != NULL)
+      snprintf(buf, PEER_MAX, "%s:%u", ip, ntohs(sin->sin_port));
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+    if (inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip) != NULL)
+      snprintf(buf, PEER_MAX, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+  }
+}
+
+/* The connection's record, or NULL (none is kept, or it could not be
+ * allocated: then the connection has no header deadline). */
+static struct conn *conn_of(struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci != NULL ? ci->socket_context : NULL;
+}
+
 /* The connection's deadline record (deadline.h), or NULL. */
 static struct deadline_conn *conn_deadline(const struct http_server *srv,
                                            struct MHD_Connection *conn)
 {
-  const union MHD_ConnectionInfo *ci;
+  const struct conn *c;
 
   if (srv->deadline == NULL)
     return NULL;
-  ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return ci != NULL ? ci->socket_context : NULL;
+  c = conn_of(conn);
+  return c != NULL ? c->deadline : NULL;
 }
 
 /*
@@ -143,20 +185,32 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
   const struct http_server *srv = cls;
+  struct conn *c;
 
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
     metrics_connections_add(1);
+    if (srv->deadline == NULL && !srv->access_log)
+      return;
+    if ((c = malloc(sizeof *c)) == NULL)
+      return;
+    const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ad != NULL ? ad->client_addr : NULL;
+    format_peer(sa, c->remote);
+    c->deadline = NULL;
     if (srv->deadline != NULL) {
       const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-      const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-      const struct sockaddr *sa = ad != NULL ? ad->client_addr : NULL;
       socklen_t salen = sa == NULL ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                                    : sizeof(struct sockaddr_in);
-      *socket_context = fd != NULL ? deadline_open(srv->deadline, fd->connect_fd, sa, salen) : NULL;
+      if (fd != NULL)
+        c->deadline = deadline_open(srv->deadline, fd->connect_fd, sa, salen);
     }
+    *socket_context = c;
   } else {
     metrics_connections_add(-1);
-    deadline_close(*socket_context);
+    if ((c = *socket_context) != NULL) {
+      deadline_close(c->deadline);
+      free(c);
+    }
     *socket_context = NULL;
   }
 }
@@ -167,23 +221,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void on_deadline(const struct deadline_expired *e, void *cls)
 {
   const struct http_server *srv = cls;
-  char remote[64], ip[INET6_ADDRSTRLEN];
-  const char *addr = NULL;
+  char remote[PEER_MAX];
 
   metrics_count_header_timeout((unsigned)e->phase);
   if (!srv->access_log)
     return;
-  if (e->addr.ss_family == AF_INET) {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)&e->addr;
-    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
-    snprintf(remote, sizeof remote, "%s:%u", ip, ntohs(sin->sin_port));
-    addr = remote;
-  } else if (e->addr.ss_family == AF_INET6) {
-    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)&e->addr;
-    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
-    snprintf(remote, sizeof remote, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-    addr = remote;
-  }
+  format_peer((const struct sockaddr *)(const void *)&e->addr, remote);
+  const char *addr = remote[0] != '\0' ? remote : NULL;
   char msg[64];
   snprintf(msg, sizeof msg, "header timeout (%s)", deadline_phase_name(e->phase));
   /* an idle keep-alive connection closed is routine, not an attack */
@@ -222,26 +266,18 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
   log_msg(level, "libmicrohttpd: %s", text);
 }
 
-/* "1.2.3.4:5678" or "[::1]:5678" into buf (64 bytes), or NULL. */
-static const char *remote_address(struct MHD_Connection *conn, char *buf)
+/* The client's address as the access log shows it, or NULL: the one
+ * formatted at connect time, else formatted now into buf. */
+static const char *remote_address(struct MHD_Connection *conn, char buf[PEER_MAX])
 {
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  char ip[INET6_ADDRSTRLEN];
+  const struct conn *c = conn_of(conn);
 
-  if (ci == NULL || ci->client_addr == NULL)
-    return NULL;
-  if (ci->client_addr->sa_family == AF_INET) {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
-    inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
-    snprintf(buf, 64, "%s:%u", ip, ntohs(sin->sin_port));
-  } else if (ci->client_addr->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
-    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
-    snprintf(buf, 64, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-  } else {
-    return NULL;
+  if (c == NULL) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    format_peer(ci != NULL ? ci->client_addr : NULL, buf);
+    return buf[0] != '\0' ? buf : NULL;
   }
-  return buf;
+  return c->remote[0] != '\0' ? c->remote : NULL;
 }
 
 /* The /metrics body, rendered into a buffer libmicrohttpd frees. */
@@ -370,7 +406,7 @@ static void account(const struct http_server *srv, struct MHD_Connection *conn,
                     const char *method, const char *url, size_t url_len, unsigned status,
                     uintptr_t tag, size_t bytes, const char *request_id, const struct fields *f)
 {
-  char remote[64];
+  char remote[PEER_MAX];
   uint64_t took = now_ns() - (uint64_t)(tag >> REQ_SHIFT);
 
   metrics_count_request(metrics_method_index(method), status, took);

@@ -170,6 +170,44 @@ def trust_proxy(t):
         t.eq(remote, ["192.0.2.5"], "GREET_TRUST_PROXY=yes trusts it too")
 
 
+def remote_per_connection(t):
+    """The address is formatted once per connection: each line shows the
+    port of the connection its request came on, with keep-alive requests
+    interleaved over three connections, with and without the header
+    deadline (which shares the per-connection record), and over IPv6."""
+    has_v6 = True
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        has_v6 = False
+    setups = [("127.0.0.1", [], "127.0.0.1:%d"), ("127.0.0.1", ["--header-timeout", "0"], "127.0.0.1:%d")]
+    if has_v6:
+        setups.append(("::1", [], "[::1]:%d"))
+    else:
+        t.skip("IPv6 client addresses", "no IPv6 loopback on this machine")
+    for bind, args, shape in setups:
+        with greettest.Server(args=args, bind=bind) as srv:
+            conns = [srv.open() for _ in range(3)]
+            want = {}
+            for rnd in range(3):
+                for i, c in enumerate(conns):
+                    rid = "conn-%d-%d" % (i, rnd)
+                    c.send(greettest.build_request("GET", "/greet/p", {"X-Request-Id": rid}))
+                    c.response()
+                    want[rid] = shape % c.sock.getsockname()[1]
+            for c in conns:
+                c.sock.close()
+            srv.stop()
+            got = {}
+            for line in srv.stdout_text().splitlines():
+                o = json.loads(line)
+                if o.get("request_id", "").startswith("conn-"):
+                    got[o["request_id"]] = o.get("remote")
+        t.eq(got, want, "%s %s: each request logs its own connection's address and port"
+             % (bind, " ".join(args) or "default"))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -241,6 +279,7 @@ def main():
     t.run(log_level)
     t.run(concurrent)
     t.run(trust_proxy)
+    t.run(remote_per_connection)
     return t.done()
 
 
