@@ -68,7 +68,6 @@ static mhd_result reply(struct MHD_Connection *conn, unsigned status,
 {
   struct MHD_Response *resp;
   mhd_result ok;
-  char id[33];
 
   /* MUST_COPY only reads the buffer; 0.9.75's prototype is not const */
   resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
@@ -78,6 +77,7 @@ static mhd_result reply(struct MHD_Connection *conn, unsigned status,
   if (!greet_headers) {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
   } else {
+    char id[33];
     request_id(id);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
