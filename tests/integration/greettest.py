@@ -122,6 +122,16 @@ def server_binary():
     return path
 
 
+def has_ipv6_loopback():
+    """Whether this machine can bind ::1 (containers often cannot)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 class Server:
     """One greet-server process on a free loopback port.
 

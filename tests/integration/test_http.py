@@ -67,15 +67,6 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def has_ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
 def headers_ok(t, name, got, status, body, allow=None, length=None):
     """One TAP line: status, body, Content-Type, nosniff, Allow, Content-Length."""
     st, h, b = got
@@ -347,7 +338,7 @@ def test_bad_requests(t):
 
 
 def test_ipv6(t):
-    if not has_ipv6_loopback():
+    if not greettest.has_ipv6_loopback():
         t.skip("--bind ::1 serves over IPv6", "no IPv6 loopback on this machine")
         return
     with start(bind="::1") as srv:

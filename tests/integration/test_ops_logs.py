@@ -175,14 +175,8 @@ def remote_per_connection(t):
     port of the connection its request came on, with keep-alive requests
     interleaved over three connections, with and without the header
     deadline (which shares the per-connection record), and over IPv6."""
-    has_v6 = True
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError:
-        has_v6 = False
     setups = [("127.0.0.1", [], "127.0.0.1:%d"), ("127.0.0.1", ["--header-timeout", "0"], "127.0.0.1:%d")]
-    if has_v6:
+    if greettest.has_ipv6_loopback():
         setups.append(("::1", [], "[::1]:%d"))
     else:
         t.skip("IPv6 client addresses", "no IPv6 loopback on this machine")
