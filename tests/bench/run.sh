@@ -12,7 +12,8 @@
 #  2. starts, each on its own 127.0.0.1 port:
 #       greet        bin/greet-server, defaults, access log off if it has one
 #       mhd          tests/bench/mhd_baseline: bare libmicrohttpd, the ceiling
-#       mhd-hdr      mhd_baseline --headers --memory 8192: bare MHD sending
+#       mhd-hdr      mhd_baseline --headers --memory <greet's default
+#                    --connection-memory>: bare MHD sending
 #                    greet-server's response headers with its pool size, the
 #                    floor of greet-server's cost with this libmicrohttpd
 #                    (not run unless named in TARGETS)
@@ -222,6 +223,9 @@ MHD=$TOOLS/mhd_baseline
 
 # What this greet-server can do about access logs (issue 3 adds them).
 GS_HELP=$("$GS" --help 2>&1 || true)
+# mhd-hdr's pool: greet-server's default --connection-memory, as it says
+GS_MEM=$(sed -n 's/.*--connection-memory=.*(default \([0-9][0-9]*\)).*/\1/p' <<<"$GS_HELP" | head -1)
+GS_MEM=${GS_MEM:-8192}
 gs_has() { grep -q -- "$1" <<<"$GS_HELP"; }
 GS_OFF=()          # arguments that turn the access log off
 GS_ON=()           # arguments that turn it on, as JSON lines to $LOGFILE
@@ -306,7 +310,7 @@ start() { # NAME: starts it in the background on a free port
       "${SRV_PIN[@]}" "$bin" --port "$port" "${args[@]}" >>"$log" 2>>"$OUT/$name.err" </dev/null &
       ;;
     mhd) "${SRV_PIN[@]}" "$MHD" --port "$port" >"$log" 2>&1 </dev/null & ;;
-    mhd-hdr) "${SRV_PIN[@]}" "$MHD" --port "$port" --headers --memory 8192 >"$log" 2>&1 </dev/null & ;;
+    mhd-hdr) "${SRV_PIN[@]}" "$MHD" --port "$port" --headers --memory "$GS_MEM" >"$log" 2>&1 </dev/null & ;;
     nginx|nginx-log)
       local al=off
       if [[ $name == nginx-log ]]; then

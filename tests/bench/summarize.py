@@ -12,8 +12,8 @@ median over the rounds; [min..max] is the spread of req/s.  Two ratios:
 ratios (each round ran the targets back to back, so a slow moment of the
 shared machine hits both sides of a paired ratio).  The goals also give a
 distribution-free confidence interval of the paired ratio's median (order
-statistics of the per-round ratios, binomial coverage; 95%, or the most that
-so few rounds allow).
+statistics of the per-round ratios with binomial coverage of at least 95%,
+or min..max and its coverage when too few rounds reach 95%).
 """
 import csv
 import math
