@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The API gateway, for real: nginx with deploy/nginx/greet-gateway.conf in
+"""The API gateway, for real: nginx with docs/deploy/nginx/greet-gateway.conf in
 front of three greet-server instances, all on 127.0.0.1.
 
 1. Routing and headers, no load: greetings go through; the X-Request-Id a

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The deployment files agree with what greet-server really serves.
 
-Parses every manifest in deploy/k8s/base (PyYAML), deploy/Containerfile
-and deploy/consul/greet-server.json, then starts the built binary with the
+Parses every manifest in docs/deploy/k8s/base (PyYAML), docs/deploy/Containerfile
+and docs/deploy/consul/greet-server.json, then starts the built binary with the
 manifests' own GREET_* settings and checks against it: the probe, scrape
 and Consul check paths answer 200 (and readiness turns 503 on SIGTERM
 while liveness stays 200), the ports all name the one the server listens
@@ -39,10 +39,10 @@ except ImportError:
     print("1..0 # SKIP PyYAML is missing (apt-get install python3-yaml; use /usr/bin/python3)")
     sys.exit(0)
 
-K8S = os.path.join(ROOT, "deploy", "k8s", "base")
-CONTAINERFILE = os.path.join(ROOT, "deploy", "Containerfile")
-CONSUL = os.path.join(ROOT, "deploy", "consul", "greet-server.json")
-GATEWAY = os.path.join(ROOT, "deploy", "nginx", "greet-gateway.conf")
+K8S = os.path.join(ROOT, "docs", "deploy", "k8s", "base")
+CONTAINERFILE = os.path.join(ROOT, "docs", "deploy", "Containerfile")
+CONSUL = os.path.join(ROOT, "docs", "deploy", "consul", "greet-server.json")
+GATEWAY = os.path.join(ROOT, "docs", "deploy", "nginx", "greet-gateway.conf")
 
 t = greettest.TAP()
 
