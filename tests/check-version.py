@@ -56,7 +56,7 @@ def main():
         check(not leftover, "%s: no placeholder left (%s)" % (base, " ".join(leftover)))
         if text.startswith(".so "):
             continue
-        th = text.split("\n", 1)[0]
+        th = next((l for l in text.split("\n") if l.startswith(".TH ")), "")
         footer = re.findall(r'"([^"]*)"', th)
         want = ("greet " if base.endswith(".1") else "libgreet ") + version
         check(len(footer) >= 2 and footer[1] == want, "%s: footer '%s'" % (base, want))
@@ -81,9 +81,10 @@ def main():
 
     # 2. Sources spell the version only as a placeholder.
     for page in sorted(glob.glob(os.path.join(src, "docs", "*.[1-8]"))):
-        th = read(page).split("\n", 1)[0]
-        if th.startswith(".so "):
+        text = read(page)
+        if text.startswith(".so "):
             continue
+        th = next((l for l in text.split("\n") if l.startswith(".TH ")), "")
         check("@VERSION@" in th and not literal.search(th),
               "docs/%s: footer is @VERSION@, not a literal" % os.path.basename(page))
     for path in sorted(glob.glob(os.path.join(src, "include", "*")) + glob.glob(os.path.join(src, "lib", "*.[ch]"))):
