@@ -42,8 +42,8 @@
  *
  *  - Version: GREET_VERSION_* macros give the version of the headers,
  *    greet_version() that of the library linked at run time.  The API
- *    version (0.2.0; each declaration says the version it appeared in) is
- *    not the soname (libgreet.so.0), which changes only when the ABI breaks.
+ *    version (GREET_VERSION_STRING; each declaration says the version it
+ *    appeared in) is not the soname (libgreet.so.0), which changes only when the ABI breaks.
  */
 #ifndef GREET_H
 #define GREET_H
@@ -122,7 +122,7 @@ GREET_API unsigned long greet_version(void);
 /*
  * greet_version_string - the version of the linked library as text.
  *
- * Returns a static string such as "0.1.0", never NULL; equal to
+ * Returns a static string "MAJOR.MINOR.PATCH", never NULL; equal to
  * GREET_VERSION_STRING when headers and library match.  Since: 0.1
  */
 GREET_API const char *greet_version_string(void);
