@@ -100,6 +100,7 @@ def run(t):
         want = traffic(srv)
         srv.stop()
         lines = [json.loads(x) for x in srv.stdout_text().splitlines()]
+        t.eq(greettest.sanitizer_report(srv.stderr_text()), [], "no sanitizer report")
     access = [o for o in lines if o.get("msg") == "request"]
     t.eq(len(access), want, "one access line per routed request")
     required = set(props) - optional
