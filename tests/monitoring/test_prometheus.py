@@ -277,6 +277,18 @@ def substitute(expr, instances):
 def dashboard_checks(t, prom, instances):
     with open(promlib.DASHBOARD) as f:
         dash = json.load(f)
+    variables = {v["name"]: v for v in dash["templating"]["list"]}
+    ds = variables.get("datasource", {})
+    t.ok(dash.get("schemaVersion", 0) >= 39 and ds.get("type") == "datasource" and ds.get("query") == "prometheus",
+         "dashboard: schema 39 or later, the Prometheus data source a variable")
+    inst = variables.get("instance", {})
+    t.ok(inst.get("multi") and inst.get("includeAll"), "dashboard: an instance variable, several or all")
+    panels = [p for p in dash["panels"] if p["type"] != "row"]
+    t.ok(all(p["datasource"] == {"type": "prometheus", "uid": "${datasource}"} and
+             all(tg["datasource"] == p["datasource"] for tg in p["targets"]) for p in panels),
+         "dashboard: every panel and query uses the data source variable")
+    t.ok(len({p["id"] for p in dash["panels"]}) == len(dash["panels"]), "dashboard: panel ids unique")
+    t.ok({"timeseries", "heatmap", "stat"} <= {p["type"] for p in panels}, "dashboard: time series, heatmap, stat")
     exprs = dashboard_exprs(dash)
     t.ok(len(exprs) >= 10, "the dashboard has %d PromQL expressions" % len(exprs))
     for title, expr in exprs:
