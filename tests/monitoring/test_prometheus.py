@@ -17,7 +17,8 @@ window, where increase() would miss its first count.
 
 Also: every target up, the rules of docs/monitoring loaded with health
 "ok" and no alert pending, the recording rules' values, the p99, the
-process metrics, and every PromQL expression of the Grafana dashboard."""
+process metrics, every PromQL expression of the Grafana dashboard, and
+GreetInstanceDown pending once an instance stops."""
 
 import json
 import math
@@ -198,6 +199,18 @@ def run(t):
 
         rules_checks(t, prom, instances)
         dashboard_checks(t, prom, instances)
+
+        # One instance stops: up turns 0 and GreetInstanceDown goes pending
+        # (it fires after its minute, too long to wait for here).
+        servers[1].stop()
+
+        def pending():
+            return [a for a in prom.api("alerts")["alerts"] if a["labels"]["alertname"] == "GreetInstanceDown"]
+        alerts = prom.wait_for(pending, "GreetInstanceDown pending")
+        t.ok(len(alerts) == 1 and alerts[0]["state"] == "pending" and
+             alerts[0]["labels"]["instance"] == instances[1] and
+             instances[1] in alerts[0]["annotations"]["summary"],
+             "a stopped instance: GreetInstanceDown pending for it alone", json.dumps(alerts))
     finally:
         if prom is not None:
             log = prom.log_text()
