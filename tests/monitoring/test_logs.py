@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import sys
-import time
 from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
