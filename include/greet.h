@@ -2,8 +2,8 @@
  * greet.h - libgreet, the whole public API.
  *
  * libgreet formats greetings (in many languages, from templates, escaped
- * for HTML or JSON), decodes URL percent-encoding, validates UTF-8 and
- * negotiates Accept-Language.  What is not declared in this header is not
+ * for HTML or JSON), decodes and encodes URL percent-encoding, walks query
+ * strings, validates UTF-8 and negotiates Accept-Language.  What is not declared in this header is not
  * API.
  *
  * Conventions (the same for every function; see greet(3)):
