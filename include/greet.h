@@ -2,8 +2,8 @@
  * greet.h - libgreet, the whole public API.
  *
  * libgreet formats greetings (in many languages, from templates, escaped
- * for HTML or JSON), decodes URL percent-encoding, validates UTF-8 and
- * negotiates Accept-Language.  What is not declared in this header is not
+ * for HTML or JSON), decodes and encodes URL percent-encoding, walks query
+ * strings, validates UTF-8 and negotiates Accept-Language.  What is not declared in this header is not
  * API.
  *
  * Conventions (the same for every function; see greet(3)):
@@ -98,7 +98,10 @@ typedef enum greet_status {
   GREET_E_NO_LANG = 11,             /* no supported language matches */
   GREET_E_BAD_HEADER = 12,          /* malformed header field (strict parsing) */
   GREET_E_UNKNOWN_PLACEHOLDER = 13, /* template placeholder other than {name} */
-  GREET_E_UNBALANCED_BRACE = 14     /* template brace without its partner */
+  GREET_E_UNBALANCED_BRACE = 14,    /* template brace without its partner */
+  /* Since: 0.3 */
+  GREET_E_QUERY_END = 15, /* no more parameters in the query string */
+  GREET_E_NO_PARAM = 16   /* no parameter with that key in the query string */
 } greet_status;
 
 /*
@@ -467,6 +470,136 @@ GREET_API GREET_NODISCARD greet_status
 greet_template_format(const char *tmpl, size_t tmpl_len,
                       const char *name, size_t name_len,
                       char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/*
+ * ---------------------------------------------------------------------
+ * Since 0.3: the other half of URL handling, percent-encoding and query
+ * strings.
+ *
+ * The flag bits below are new bits, unused by 0.1 and 0.2 functions, so
+ * a GREET_ENCODE_* flag given to a decoder (or the other way round) is
+ * GREET_E_INVALID_FLAGS.  The query functions take the GREET_DECODE_*
+ * flags of greet_url_decode(), with the same meaning, plus their own.
+ * ---------------------------------------------------------------------
+ */
+
+/* Flags of greet_url_encode().  None of the two contexts means a path
+ * segment; at most one may be set.  Since: 0.3 */
+#define GREET_ENCODE_FORM 0x2000u /* query or form value: ' ' as '+' */
+#define GREET_ENCODE_PATH 0x4000u /* a whole path: '/' kept as it is */
+#define GREET_ENCODE_UTF8 0x8000u /* the input must be valid UTF-8 */
+
+/*
+ * greet_url_encode - percent-encode bytes for a URL (RFC 3986 section 2.1).
+ *
+ * src, src_len:  the bytes to encode, any bytes (a NUL is data).
+ * dst, cap:      caller buffer, must not overlap src; dst == NULL and
+ *                cap == 0 asks for the size.
+ * out_len:       receives the encoded length without the NUL, or the
+ *                offset of the first bad byte on GREET_E_BAD_UTF8.
+ * flags:         0 or one context, GREET_ENCODE_FORM or GREET_ENCODE_PATH
+ *                (both is GREET_E_INVALID_FLAGS), and GREET_ENCODE_UTF8.
+ *
+ * The unreserved characters of RFC 3986 (A-Z a-z 0-9 - . _ ~) are copied;
+ * every other byte becomes "%XX" with upper-case hex digits.  The context
+ * says what else is kept:
+ *   0 (a path segment)   nothing: '/', '?', '#', '&', '=', '+' and ' ' are
+ *                        all encoded, so the result is one segment, a
+ *                        query key or a value whatever the input.  Same
+ *                        output as curl_easy_escape() and Python's
+ *                        urllib.parse.quote(s, safe='').
+ *   GREET_ENCODE_FORM    ' ' becomes '+' (application/x-www-form-
+ *                        urlencoded, as browsers send forms; Python's
+ *                        quote_plus(s, safe='')); decode it with
+ *                        GREET_DECODE_PLUS_SPACE.  '+' itself is "%2B".
+ *   GREET_ENCODE_PATH    '/' is kept: a whole path, its segments encoded.
+ * So greet_url_decode() (with GREET_DECODE_PLUS_SPACE for the form
+ * context) gives back exactly src, in every context.  The result is at
+ * most 3 * src_len bytes.
+ *
+ * GREET_ENCODE_UTF8 is for callers who encode text, not bytes: the input
+ * must then be valid UTF-8 (RFC 3629), otherwise the result is
+ * GREET_E_BAD_UTF8 with *out_len the offset of the first bad sequence.
+ *
+ * Returns GREET_OK, GREET_E_NOSPACE, GREET_E_BAD_UTF8, GREET_E_INVALID_ARG
+ * (also when the encoded length would not fit in a size_t) or
+ * GREET_E_INVALID_FLAGS.  Since: 0.3
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_url_encode(const char *src, size_t src_len,
+                 char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/* Flag of greet_query_next() and greet_query_get(), which also take
+ * GREET_DECODE_LENIENT, GREET_DECODE_PLUS_SPACE, GREET_DECODE_REJECT_NUL
+ * and GREET_DECODE_REJECT_CTL.  Since: 0.3 */
+#define GREET_QUERY_SEMICOLON 0x10000u /* ';' separates parameters too */
+
+/*
+ * greet_query_next - the next key and value of a query string.
+ *
+ * query, query_len:  the raw query, without the '?' and without any
+ *                    "#fragment": "a=1&b=x%20y".
+ * pos:               the cursor: the offset in query where the walk goes
+ *                    on.  Set it to 0 before the first call; each
+ *                    GREET_OK moves it past the parameter returned.  Any
+ *                    other result leaves it as it was, so the same call
+ *                    can be made again with larger buffers.
+ * key, key_cap, key_len:  caller buffer for the decoded key, as for any
+ *                    output (key == NULL and key_cap == 0 asks only for
+ *                    its length).
+ * val, val_cap, val_len:  the same for the decoded value.
+ * flags:             GREET_DECODE_* flags, applied to each key and value
+ *                    as by greet_url_decode(); GREET_QUERY_SEMICOLON.
+ *
+ * The query is split on '&' (and on ';' with GREET_QUERY_SEMICOLON) as
+ * RFC 3986 section 3.4 and the WHATWG URL standard split it; empty pieces
+ * ("a=1&&b=2", a trailing '&') are skipped.  The key runs to the first
+ * '=' of a piece and the value is the rest, '=' included: "a=b=c" is key
+ * "a", value "b=c"; a piece without '=' has an empty value.  Separators
+ * and '=' are found in the raw text, so "%26" and "%3D" decode to data.
+ * Nothing is allocated and the query is only read: every call decodes
+ * one parameter into the two buffers.
+ *
+ * Results: GREET_OK with the key and value in the buffers and *key_len,
+ * *val_len their lengths.  GREET_E_QUERY_END when no parameter is left
+ * (both buffers empty, lengths 0).  GREET_E_NOSPACE when either buffer is
+ * too small: both are left empty and *key_len, *val_len receive the
+ * lengths needed.  An input error (GREET_E_BAD_ESCAPE unless
+ * GREET_DECODE_LENIENT, or a control character a REJECT flag refuses)
+ * leaves both buffers empty, sets *key_len and *val_len to its offset in
+ * query, and wins over a lack of space.  GREET_E_INVALID_ARG when pos is
+ * NULL, *pos > query_len, or a pointer is NULL with a non-zero size;
+ * GREET_E_INVALID_FLAGS.  key_len and val_len may be NULL.  Since: 0.3
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_query_next(const char *query, size_t query_len, size_t *pos,
+                 char *key, size_t key_cap, size_t *key_len,
+                 char *val, size_t val_cap, size_t *val_len, unsigned flags);
+
+/*
+ * greet_query_get - the value of the first parameter with a given key.
+ *
+ * query, query_len:  the raw query, as for greet_query_next().
+ * key, key_len:      the key, decoded ("lang", or "a b" for "a+b" with
+ *                    GREET_DECODE_PLUS_SPACE); compared byte for byte.
+ * dst, cap, out_len: receive the decoded value.
+ * flags:             as for greet_query_next().
+ *
+ * The result is what walking the query with greet_query_next(), with
+ * buffers large enough, gives for the first parameter whose key equals
+ * key: its value, or the first input error met on the way there (a strict
+ * walk rejects a bad escape even in an earlier parameter; a later one is
+ * never looked at).  No buffer is needed for the keys of the other
+ * parameters.  A key present without '=' has the empty value.
+ *
+ * Returns GREET_OK, GREET_E_NO_PARAM (dst empty, *out_len 0),
+ * GREET_E_NOSPACE, GREET_E_BAD_ESCAPE, GREET_E_NUL, GREET_E_C0_CONTROL,
+ * GREET_E_DEL, GREET_E_C1_CONTROL (with *out_len the offset in query),
+ * GREET_E_INVALID_ARG or GREET_E_INVALID_FLAGS.  Since: 0.3
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_query_get(const char *query, size_t query_len, const char *key, size_t key_len,
+                char *dst, size_t cap, size_t *out_len, unsigned flags);
 
 #ifdef __cplusplus
 }

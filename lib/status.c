@@ -41,6 +41,10 @@ const char *greet_strerror(greet_status status)
     return "unknown template placeholder: only {name} is defined";
   case GREET_E_UNBALANCED_BRACE:
     return "unbalanced brace in template: write {{ or }} for a literal brace";
+  case GREET_E_QUERY_END:
+    return "no more parameters in the query string";
+  case GREET_E_NO_PARAM:
+    return "no parameter with that key in the query string";
   }
   return "unknown error";
 }

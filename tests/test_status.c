@@ -19,9 +19,11 @@ static const greet_status codes[] = {
   /* Since: 0.2 */
   GREET_E_BAD_TAG, GREET_E_NO_LANG, GREET_E_BAD_HEADER,
   GREET_E_UNKNOWN_PLACEHOLDER, GREET_E_UNBALANCED_BRACE,
+  /* Since: 0.3 */
+  GREET_E_QUERY_END, GREET_E_NO_PARAM,
 };
 #define NCODES (sizeof codes / sizeof codes[0])
-#define FIRST_UNUSED 15
+#define FIRST_UNUSED 17
 
 /* The values are ABI: a code is never renumbered, and 0.1's are 0..9. */
 Test(status, values_are_fixed)

@@ -3,11 +3,14 @@
  *
  *   greet_format        vs snprintf(buf, cap, "Hello, %s!", name)
  *   greet_url_decode    vs curl_easy_unescape (libcurl)
+ *   greet_url_encode    vs curl_easy_escape (libcurl), path segment context
  *   both                vs memcpy of the same bytes: the physical limit
  *
  * Short names give ns per call; 1 MiB inputs (plain ASCII, every byte
  * percent-encoded, percent-encoded UTF-8 as browsers send it, raw UTF-8)
- * give GB/s (10^9 bytes of input per second).
+ * give GB/s (10^9 bytes of input per second); the encoder's large inputs
+ * are raw: plain ASCII, ASCII that is all reserved (every byte encoded),
+ * and multi-byte UTF-8 names.
  *
  * How: each contender is a loop of calls; a batch runs it long enough to
  * last about 5 ms (the repetition count is calibrated first), and the
@@ -30,7 +33,10 @@
  * Not equal work, and said so: greet_format checks that the name is valid
  * UTF-8 and snprintf does not; curl_easy_unescape mallocs its result
  * (curl_free'd in the loop, as a caller must) and greet writes into the
- * caller's buffer.  That is each API's real cost.
+ * caller's buffer; so does curl_easy_escape.  That is each API's real
+ * cost.  greet_url_encode is timed twice: with a buffer of the 3n + 1
+ * bound (one pass) and with one of exactly the size needed (it then
+ * measures first, then writes).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
@@ -228,6 +234,35 @@ static void decode_loop(const struct ctx *c, long reps, unsigned flags)
 static void loop_decode(const struct ctx *c, long reps) { decode_loop(c, reps, 0); }
 static void loop_decode_ctl(const struct ctx *c, long reps) { decode_loop(c, reps, GREET_DECODE_REJECT_CTL); }
 
+static void encode_loop(const struct ctx *c, long reps, size_t cap)
+{
+  for (long i = 0; i < reps; i++) {
+    const char *p = c->src;
+    size_t n = c->len, o;
+    OPAQUE(p);
+    OPAQUE(n);
+    greet_status st = greet_url_encode(p, n, c->dst, cap, &o, 0);
+    OPAQUE(st);
+    CLOBBER();
+  }
+}
+
+static void loop_encode(const struct ctx *c, long reps) { encode_loop(c, reps, c->cap); }
+static void loop_encode_exact(const struct ctx *c, long reps) { encode_loop(c, reps, c->ref_len + 1); }
+
+static void loop_curl_escape(const struct ctx *c, long reps)
+{
+  for (long i = 0; i < reps; i++) {
+    const char *p = c->src;
+    int n = (int)c->len;
+    OPAQUE(p);
+    OPAQUE(n);
+    char *r = curl_easy_escape(c->curl, p, n);
+    OPAQUE(r);
+    curl_free(r);
+  }
+}
+
 static void loop_curl(const struct ctx *c, long reps)
 {
   for (long i = 0; i < reps; i++) {
@@ -298,6 +333,21 @@ static void check_decode(const struct api *api, const char *src, size_t len, cha
         "decoded output has a control character", src);
 }
 
+/* Encodes with greet and curl: they must agree.  Returns the length. */
+static size_t check_encode(const char *src, size_t len, char *buf, size_t cap, CURL *curl)
+{
+  size_t n = 0;
+  greet_status st = greet_url_encode(src, len, buf, cap, &n, 0);
+  char *c = curl_easy_escape(curl, src, (int)len);
+  check(st == GREET_OK, "greet_url_encode failed", src);
+  check(c != NULL, "curl_easy_escape failed", src);
+  if (st == GREET_OK && c != NULL)
+    check(strlen(c) == n && memcmp(c, buf, n) == 0,
+          "greet_url_encode and curl_easy_escape differ", src);
+  curl_free(c);
+  return n;
+}
+
 /* ------------------------------------------------------------ inputs */
 
 static uint64_t rng;
@@ -329,8 +379,8 @@ static void pct_append(char *dst, size_t *o, unsigned char c, int all)
   dst[(*o)++] = hex[c & 15];
 }
 
-enum kind { K_ASCII, K_PCT_ALL, K_UTF8_PCT, K_UTF8_RAW };
-static const char *const kind_name[] = {"ascii", "pct-all", "utf8-pct", "utf8-raw"};
+enum kind { K_ASCII, K_PCT_ALL, K_UTF8_PCT, K_UTF8_RAW, K_RESERVED };
+static const char *const kind_name[] = {"ascii", "pct-all", "utf8-pct", "utf8-raw", "all-reserved"};
 
 /* Fills at most `size` bytes with whole units; returns the length. */
 static size_t make_input(enum kind k, char *dst, size_t size)
@@ -345,6 +395,12 @@ static size_t make_input(enum kind k, char *dst, size_t size)
     case K_ASCII:
       unit[u++] = alnum[next_rand() % (sizeof alnum - 1)];
       break;
+    case K_RESERVED: {
+      /* printable ASCII that a path segment must encode, space included */
+      static const char reserved[] = " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}";
+      unit[u++] = reserved[next_rand() % (sizeof reserved - 1)];
+      break;
+    }
     case K_PCT_ALL:
       pct_append(unit, &u, (unsigned char)(0x20 + next_rand() % 0x5f), 1);  /* ' '..'~' */
       break;
@@ -472,6 +528,62 @@ static void table_large(const struct api *api, CURL *curl, const struct large *i
     snprintf(what, sizeof what, "decode faster than curl, large %s (both flag sets)", kind_name[k]);
     goal(v0 > 1 && v1 > 1, what, v0 < v1 ? v0 : v1, "x");
   }
+  free(buf);
+}
+
+static void table_encode_short(CURL *curl)
+{
+  char buf[512];
+  printf("\nEncoding a short name (path segment), ns per call (lower is better)\n\n"
+         "| name | bytes | greet (cap 3n+1) | greet (exact cap) | curl_easy_escape | memcpy(in) | "
+         "curl/greet | curl/greet exact | greet/memcpy |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (int i = 0; i < NSHORT; i++) {
+    const char *name = short_names[i];
+    size_t len = strlen(name);
+    struct ctx c = {NULL, name, len, NULL, 0, buf, 3 * len + 1, curl};
+    loop_fn fns[] = {loop_encode, loop_encode_exact, loop_curl_escape, loop_memcpy_src};
+    double ns[4], t[4][MAX_BATCHES];
+
+    c.ref_len = check_encode(name, len, buf, sizeof buf, curl);
+    measure(&c, fns, 4, ns, t);
+    double v0 = paired(t, 2, 0), v1 = paired(t, 2, 1);
+    printf("| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.2fx | %.2fx | %.2fx |\n",
+           name, len, ns[0], ns[1], ns[2], ns[3], v0, v1, paired(t, 0, 3));
+    char what[96];
+    snprintf(what, sizeof what, "encode faster than curl, short '%s' (both caps)", name);
+    goal(v0 > 1 && v1 > 1, what, v0 < v1 ? v0 : v1, "x");
+  }
+}
+
+static void table_encode_large(CURL *curl, size_t size)
+{
+  static const enum kind kinds[] = {K_ASCII, K_RESERVED, K_UTF8_RAW};
+  char *src = malloc(size), *buf = malloc(3 * size + 1);
+  if (src == NULL || buf == NULL)
+    exit(1);
+  printf("\nEncoding large inputs (%zu bytes, path segment), GB/s of input (higher is better)\n\n"
+         "| input | bytes | encoded | greet (cap 3n+1) | greet (exact cap) | curl_easy_escape | "
+         "memcpy | curl/greet | curl/greet exact | greet / memcpy speed |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", size);
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    size_t len = make_input(kinds[k], src, size);
+    struct ctx c = {NULL, src, len, NULL, 0, buf, 3 * len + 1, curl};
+    loop_fn fns[] = {loop_encode, loop_encode_exact, loop_curl_escape, loop_memcpy_src};
+    double ns[4], t[4][MAX_BATCHES];
+
+    c.ref_len = check_encode(src, len, buf, 3 * size + 1, curl);
+    measure(&c, fns, 4, ns, t);
+    double gb = (double)len, v0 = paired(t, 2, 0), v1 = paired(t, 2, 1);
+    printf("| %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.0f%% |\n",
+           kind_name[kinds[k]], len, c.ref_len, gb / ns[0], gb / ns[1], gb / ns[2], gb / ns[3],
+           v0, v1, 100 * paired(t, 3, 0));
+    char what[96];
+    snprintf(what, sizeof what, "encode faster than curl, large %s (both caps)",
+             kind_name[kinds[k]]);
+    goal(v0 > 1 && v1 > 1, what, v0 < v1 ? v0 : v1, "x");
+  }
+  free(src);
   free(buf);
 }
 
@@ -612,6 +724,8 @@ int main(int argc, char **argv)
   table_format(&base);
   table_decode_short(&base, curl);
   table_large(&base, curl, inputs, size);
+  table_encode_short(curl);
+  table_encode_large(curl, size);
   printf("\nX/greet: X's time over greet's, median of the per-batch ratios (above 1: greet is faster).\n"
          "greet/memcpy: how many times memcpy's time greet takes for the same bytes.\n\n%s", goals);
 
