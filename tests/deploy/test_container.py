@@ -135,7 +135,11 @@ def main():
                             "--dpkgopt=path-exclude=/usr/share/doc/*",
                             "--dpkgopt=path-exclude=/usr/share/man/*",
                             "--dpkgopt=path-exclude=/usr/share/locale/*",
-                            # as in debian:12-slim: no package lists or caches in the image
+                            # as in debian:12-slim (its docker-clean): apt keeps no
+                            # package caches or downloaded packages in an image layer
+                            '--aptopt=Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache ""',
+                            '--aptopt=DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
+                            '/var/cache/apt/archives/partial/*.deb || true"; }',
                             "--customize-hook=rm -rf \"$1\"/var/lib/apt/lists/* \"$1\"/var/cache/apt/*",
                             SUITE, rootfs],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=STEP_TIMEOUT)
@@ -161,6 +165,8 @@ def main():
              % (RUNTIME, " ".join(sources)))
         info = json.loads(podman("image", "inspect", image))[0]
         size = info["Size"]
+        for line in podman("history", "--format", "{{.Size}}\t{{.CreatedBy}}", image).splitlines():
+            print("# layer: " + line[:150])
         t.eq(info["Config"].get("User"), "10001:10001", "the image's user is 10001:10001")
 
         port = free_port()
