@@ -31,6 +31,7 @@ skipped with the reason (TAP "1..0 # SKIP", exit 0).
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -247,5 +248,12 @@ def main():
     return t.done()
 
 
+def on_sigterm(signum, frame):
+    # meson's timeout sends SIGTERM: leave through the finally blocks, so
+    # that what this test made is removed
+    raise SystemExit("SIGTERM")
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_sigterm)
     sys.exit(main())

@@ -580,5 +580,12 @@ def gatewaylib_get(port, target):
         return greettest.read_response(s)
 
 
+def on_sigterm(signum, frame):
+    # meson's timeout sends SIGTERM: leave through the finally blocks, so
+    # that what this test made is removed
+    raise SystemExit("SIGTERM")
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_sigterm)
     sys.exit(main())
