@@ -39,7 +39,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+import gatewaylib  # noqa: E402
 import greettest  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -111,12 +113,6 @@ def http(port, target, timeout=3):
         return greettest.read_response(s)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     reason = skip_reason()
     if reason:
@@ -170,7 +166,7 @@ def main():
             print("# layer: " + line[:150])
         t.eq(info["Config"].get("User"), "10001:10001", "the image's user is 10001:10001")
 
-        port = free_port()
+        port = gatewaylib.free_port()
         t0 = time.monotonic()
         made.append(("container", name))
         podman("run", "-d", "--name", name, "--network=host", "--read-only", "--cap-drop=ALL",
