@@ -46,9 +46,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def upstream_address(p):
+    """A port number means 127.0.0.1:port; "ADDR:PORT" is taken as it is
+    (the namespace fault test's instances on 198.18.0.0/15)."""
+    if isinstance(p, int):
+        return "127.0.0.1:%d" % p
+    if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}:\d+", p):
+        raise ValueError("not an IPv4 ADDR:PORT: %r" % p)
+    return p
+
+
 def render(text, listen_port, upstream_ports, access_log):
     """The gateway config with its upstream servers pointing at
-    127.0.0.1:<each of upstream_ports> (one line each, with the first
+    each of upstream_ports (see upstream_address; one line each, with the first
     shipped line's parameters: max_fails, fail_timeout...), listening on
     127.0.0.1:listen_port and logging to access_log.  Raises ValueError
     when the shipped file no longer has what is substituted, so the test
@@ -59,7 +69,7 @@ def render(text, listen_port, upstream_ports, access_log):
     first, last = servers[0], servers[-1]
     if text[first.start():last.end()] != "".join(m.group(0) for m in servers):
         raise ValueError("the upstream's server lines are not one block")
-    lines = "".join("%s127.0.0.1:%d%s\n" % (first.group(1), p, first.group(2))
+    lines = "".join("%s%s%s\n" % (first.group(1), upstream_address(p), first.group(2))
                     for p in upstream_ports)
     text = text[:first.start()] + lines + text[last.end():]
     text, n = LISTEN_RE.subn(r"\g<1>127.0.0.1:%d;" % listen_port, text)

@@ -157,7 +157,7 @@ def check_kustomization(docs):
                          stderr=subprocess.PIPE, timeout=60)
     kinds = sorted(d["kind"] for d in yaml.safe_load_all(run.stdout) if d) if run.returncode == 0 else []
     t.ok(run.returncode == 0 and kinds == sorted(
-        ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"]),
+        ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"]),
         "kubectl kustomize builds the base: %s" % kinds, run.stderr.decode(errors="replace"))
 
 
@@ -272,7 +272,10 @@ def main():
 
     # The Containerfile
     cf = parse_containerfile(CONTAINERFILE)
-    froms = [(s, a) for s, w, a in cf if w == "FROM"]
+    # FROM ${NAME} takes the default of a global ARG NAME=default
+    global_args = dict(a.split("=", 1) for s, w, a in cf if w == "ARG" and s == -1 and "=" in a)
+    froms = [(s, re.sub(r"\$\{(\w+)\}", lambda m: global_args.get(m.group(1), m.group(0)), a))
+             for s, w, a in cf if w == "FROM"]
     t.ok(len(froms) >= 2 and froms[0][1].split()[0] in ("debian:12", "debian:bookworm")
          and (froms[-1][1].split()[0] in ("debian:12-slim", "debian:bookworm-slim")
               or "distroless" in froms[-1][1]),
