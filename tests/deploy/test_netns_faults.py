@@ -101,17 +101,28 @@ class Guard:
     so a packet for an instance whose namespace is gone is dropped there,
     as one for a dead host is (connections hang, nothing answers).
     Without it such a packet would follow the default route out of the
-    machine.  (No "dummy" interfaces in this kernel.)"""
+    machine.  (No "dummy" interfaces in this kernel.)  A firewall rule
+    backs the route up: a packet for the /28 that would leave through an
+    interface of the machine (any but loopback and the ones this test makes,
+    whose names start "gf") is dropped, so even a route lost mid-run cannot
+    send one off the machine."""
 
     def __init__(self, tag, base, addrs):
         self.dev = "gf%ss0" % tag
         self.peer = "gf%ss1" % tag
         self.net = dotted(base) + "/28"
         self.addrs = addrs
+        self.fenced = []
         self.made = False
+
+    def fence(self, op):
+        for dev in self.fenced:
+            sh("iptables", op, "OUTPUT", "-d", self.net, "-o", dev, "-j", "DROP", check=op != "-D")
 
     def up(self):
         self.made = True
+        self.fenced = [d for d in sorted(os.listdir("/sys/class/net")) if d != "lo" and not d.startswith("gf")]
+        self.fence("-I")
         sh("ip", "link", "add", self.dev, "type", "veth", "peer", "name", self.peer)
         sh("ip", "link", "set", self.peer, "up")
         sh("ip", "link", "set", self.dev, "up")
@@ -123,6 +134,7 @@ class Guard:
     def down(self):
         if self.made:
             sh("ip", "link", "del", self.dev, check=False)   # the peer and the route go with it
+            self.fence("-D")
             self.made = False
 
 
