@@ -14,11 +14,6 @@ struct item {
   int q;
 };
 
-static int is_ows(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /*
  * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
  * (RFC 9110 12.4.2).  Reads from h[*i], leaves *i after the value.
@@ -61,12 +56,12 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
 {
   size_t i = b, r;
 
-  while (i < e && is_ows(h[i]))
+  while (i < e && greet__is_ows(h[i]))
     i++;
   if (i == e)
     return 0;
   r = i;
-  while (i < e && !is_ows(h[i]) && h[i] != ';')
+  while (i < e && !greet__is_ows(h[i]) && h[i] != ';')
     i++;
   it->at = r;
   it->range = h + r;
@@ -76,11 +71,11 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
     *bad += r;
     return -1;
   }
-  while (i < e && is_ows(h[i]))
+  while (i < e && greet__is_ows(h[i]))
     i++;
   if (i < e && h[i] == ';') {
     i++;
-    while (i < e && is_ows(h[i]))
+    while (i < e && greet__is_ows(h[i]))
       i++;
     if (i == e || (h[i] != 'q' && h[i] != 'Q')) {  /* RFC 9110: match "q" either case */
       *bad = i;
@@ -94,7 +89,7 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
     i++;
     if (parse_q(h, &i, e, &it->q, bad) < 0)
       return -1;
-    while (i < e && is_ows(h[i]))
+    while (i < e && greet__is_ows(h[i]))
       i++;
   }
   if (i != e) {
