@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deadline.h"
+
 /* Method label values: the methods greet-server knows, then "other". */
 enum metrics_method {
   METRICS_GET = 0,
@@ -33,17 +35,13 @@ enum metrics_method {
 /* Upper bounds of http_request_duration_seconds, in nanoseconds. */
 #define METRICS_NBUCKETS 16
 
-/* greet_header_timeouts_total's phase label: the order of enum
- * deadline_phase (deadline.h): new, idle, headers, body. */
-#define METRICS_NPHASES 4
-
 struct metrics_snapshot {
   uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   uint64_t buckets[METRICS_NBUCKETS + 1];   /* not cumulative; last is +Inf */
   uint64_t duration_sum_ns;
   int64_t in_flight;
   int64_t connections;
-  uint64_t header_timeouts[METRICS_NPHASES];
+  uint64_t header_timeouts[DEADLINE_NPHASES];
 };
 
 /* Process figures for the process_* metrics; a field < 0 is left out. */
@@ -78,7 +76,7 @@ void metrics_count_request(enum metrics_method m, unsigned status, uint64_t dura
 void metrics_count_status(enum metrics_method m, unsigned status);
 
 /* Counts a connection closed by the request deadline, by phase
- * (0..METRICS_NPHASES-1, as enum deadline_phase). */
+ * (0..DEADLINE_NPHASES-1, as enum deadline_phase). */
 void metrics_count_header_timeout(unsigned phase);
 
 /* In-flight requests (+1 when a request line arrives, -1 when it ends)

@@ -8,23 +8,24 @@
  *
  * A greeting is negotiated (negotiate.c for Accept, libgreet for the
  * language), and written into the caller's buffer through a `struct out`
- * that keeps counting past its end, so one pass either builds the body or
- * learns its size.  The plain request (no Accept, no Accept-Language, no
- * query, default "en", no template) takes the same path as before:
- * greet_format() straight into buf.
+ * (util.h) that keeps counting past its end, so one pass either builds the
+ * body or learns its size.  The plain request (no Accept, no
+ * Accept-Language, no query, default "en", no template) is the common one
+ * and takes the shortest path: greet_format() straight into buf.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <greet.h>
 
+#include "greeting.h"
 #include "negotiate.h"
 #include "routes.h"
-
-#define LIT(s) s, sizeof(s) - 1
+#include "util.h"
 
 static const char allow_greet[] = "GET, HEAD, OPTIONS";
 static const char allow_ops[] = "GET, HEAD";
+static const char too_large[] = "Internal Server Error: the response needs a larger buffer\n";
 
 static void answer(struct route_response *res, unsigned status,
                    const char *body, size_t body_len)
@@ -33,8 +34,7 @@ static void answer(struct route_response *res, unsigned status,
   res->allow = NULL;
   res->body = body;
   res->body_len = body_len;
-  res->content_type = ROUTE_TEXT_PLAIN;
-  res->body_kind = ROUTE_BODY_TEXT;
+  res->content_type = CONTENT_TYPE_TEXT;
   res->no_store = 0;
   res->cache_control = NULL;
   res->vary = NULL;
@@ -113,199 +113,6 @@ static int segment_is(const char *seg, size_t len, const char *want, size_t want
          out == want_len && memcmp(tmp, want, want_len) == 0;
 }
 
-/* A body under construction in the caller's buffer: what does not fit is
- * counted and not written, so `len` always ends as the size needed. */
-struct out {
-  char *buf;
-  size_t cap, len;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-  if (o->len < o->cap && n < o->cap - o->len)
-    memcpy(o->buf + o->len, s, n);
-  o->len += n;
-}
-
-#define PUT(o, lit) put(o, lit, sizeof(lit) - 1)
-
-/* Room for a libgreet call at the end of o: (NULL, 0) is a size query. */
-static char *room(const struct out *o, size_t *cap)
-{
-  *cap = o->len < o->cap ? o->cap - o->len : 0;
-  return *cap > 0 ? o->buf + o->len : NULL;
-}
-
-/* Ends a libgreet call that wrote (or measured) n bytes at the end of o. */
-static greet_status grew(struct out *o, greet_status st, size_t n)
-{
-  if (st == GREET_E_NOSPACE)
-    st = GREET_OK;              /* n is the size needed: keep counting */
-  if (st == GREET_OK)
-    o->len += n;
-  return st;
-}
-
-/* Whether tag is "en", whose plain greeting is greet_format()'s. */
-static int is_en(const char *tag, size_t len)
-{
-  return len == 2 && tag[0] == 'e' && tag[1] == 'n';
-}
-
-static int is_rtl(const char *tag, size_t len)
-{
-  char dir[8];
-  size_t n = 0;
-  return greet_lang_lookup(tag, len, dir, sizeof dir, &n, GREET_LANG_DIR) == GREET_OK &&
-         n == 3 && memcmp(dir, "rtl", 3) == 0;
-}
-
-/* A negotiated language: a canonical catalogue tag, short ASCII. */
-struct lang {
-  char tag[16];
-  size_t len;
-  int is_default;
-};
-
-/*
- * The "lang" query parameter, decoded as a form value ('+' is a space),
- * matched by RFC 4647 lookup.  1 with the canonical tag in *l when the
- * catalogue has it; 0 when there is no such parameter, or its value is
- * malformed or unknown (then it is ignored).
- */
-static int query_lang(const struct route_request *req, struct lang *l)
-{
-  char val[64];
-  size_t n = 0;
-
-  return req->lang_query != NULL &&
-         greet_url_decode(req->lang_query, req->lang_query_len, val, sizeof val, &n,
-                          GREET_DECODE_PLUS_SPACE | GREET_DECODE_REJECT_CTL) == GREET_OK &&
-         greet_lang_lookup(val, n, l->tag, sizeof l->tag, &l->len, 0) == GREET_OK;
-}
-
-/* The query's lang wins, then Accept-Language; anything unusable in
- * either leaves the choice to the next, and the default ends it. */
-static void choose_lang(const struct route_request *req, struct lang *l)
-{
-  const char *def = req->default_lang != NULL ? req->default_lang : "en";
-  size_t def_len = strlen(def);
-
-  if (def_len >= sizeof l->tag)
-    def = "en", def_len = 2;
-  if (query_lang(req, l) ||
-      (req->accept_language != NULL &&
-       greet_accept_language(req->accept_language, req->accept_language_len, def, def_len,
-                             l->tag, sizeof l->tag, &l->len, 0) == GREET_OK)) {
-    l->is_default = l->len == def_len && memcmp(l->tag, def, def_len) == 0;
-    return;
-  }
-  memcpy(l->tag, def, def_len + 1);
-  l->len = def_len;
-  l->is_default = 1;
-}
-
-/* The greeting in language l, escaped as esc says (GREET_ESCAPE_*): the
- * template when there is one and l is the default language, else the
- * catalogue's. */
-static greet_status put_greeting(const struct route_request *req, const struct lang *l,
-                                 const char *name, size_t name_len, unsigned esc, struct out *o)
-{
-  size_t cap, n = 0;
-  char *dst = room(o, &cap);
-  greet_status st;
-
-  if (req->tmpl != NULL && l->is_default)
-    st = greet_template_format(req->tmpl, req->tmpl_len, name, name_len, dst, cap, &n,
-                               esc | (is_rtl(l->tag, l->len) ? GREET_TEMPLATE_ISOLATE : 0));
-  else if (esc == 0 && is_en(l->tag, l->len))
-    st = greet_format(name, name_len, dst, cap, &n, 0);
-  else
-    st = greet_format_lang(l->tag, l->len, name, name_len, dst, cap, &n, esc);
-  return grew(o, st, n);
-}
-
-static greet_status put_escaped(const char *s, size_t len, unsigned esc, struct out *o)
-{
-  size_t cap, n = 0;
-  char *dst = room(o, &cap);
-  greet_status st = greet_escape(s, len, dst, cap, &n, esc);
-  return grew(o, st, n);
-}
-
-/* The page a browser shows: the greeting as text (escaped, and unable to
- * run anything even if it were not: see the Content-Security-Policy),
- * the language and direction on <html>, a little inline CSS. */
-static const char html_head[] =
-  "<!DOCTYPE html>\n"
-  "<html lang=\"";
-static const char html_dir[] = "\" dir=\"";
-static const char html_title[] =
-  "\">\n"
-  "<head>\n"
-  "<meta charset=\"utf-8\">\n"
-  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-  "<title>";
-static const char html_body[] =
-  "</title>\n"
-  "<style>\n"
-  "html{color-scheme:light dark}\n"
-  "body{margin:0;min-height:100vh;display:grid;place-items:center;"
-  "font:clamp(1.25rem,4vw,2.5rem)/1.4 system-ui,sans-serif;background:#f4f5f7;color:#1b1f24}\n"
-  "p{margin:1rem;padding:1.5em 2em;max-width:40rem;border-radius:.75em;background:#fff;"
-  "box-shadow:0 1px 3px rgba(0,0,0,.12),0 8px 24px rgba(0,0,0,.06);overflow-wrap:anywhere}\n"
-  "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e8eaed}p{background:#23262b}}\n"
-  "</style>\n"
-  "</head>\n"
-  "<body>\n"
-  "<main><p>";
-static const char html_tail[] =
-  "</p></main>\n"
-  "</body>\n"
-  "</html>\n";
-
-static const char csp[] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                          "form-action 'none'; frame-ancestors 'none'";
-
-/* The body of a 200 greeting in representation m and language l. */
-static greet_status put_body(const struct route_request *req, enum neg_media m, const struct lang *l,
-                             const char *name, size_t name_len, struct out *o)
-{
-  greet_status st;
-
-  switch (m) {
-  case NEG_JSON:
-    PUT(o, "{\"greeting\": \"");
-    if ((st = put_greeting(req, l, name, name_len, GREET_ESCAPE_JSON, o)) != GREET_OK)
-      return st;
-    PUT(o, "\", \"name\": \"");
-    if ((st = put_escaped(name, name_len, GREET_ESCAPE_JSON, o)) != GREET_OK)
-      return st;
-    PUT(o, "\", \"lang\": \"");
-    put(o, l->tag, l->len);             /* a catalogue tag: ASCII letters and '-' */
-    PUT(o, "\"}\n");
-    return GREET_OK;
-  case NEG_HTML:
-    PUT(o, html_head);
-    put(o, l->tag, l->len);
-    PUT(o, html_dir);
-    if (is_rtl(l->tag, l->len))
-      PUT(o, "rtl");
-    else
-      PUT(o, "ltr");
-    PUT(o, html_title);
-    if ((st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o)) != GREET_OK)
-      return st;
-    PUT(o, html_body);
-    st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o);
-    PUT(o, html_tail);
-    return st;
-  case NEG_TEXT:
-  default:
-    return put_greeting(req, l, name, name_len, 0, o);
-  }
-}
-
 static const char not_acceptable[] =
   "Not Acceptable: available as text/plain, application/json or text/html\n";
 
@@ -317,7 +124,7 @@ static const char not_acceptable[] =
  */
 static size_t max_name(const struct route_request *req)
 {
-  return req->max_name < ROUTE_MAX_NAME_LIMIT ? req->max_name : ROUTE_MAX_NAME_LIMIT;
+  return req->max_name < MAX_NAME_LIMIT ? req->max_name : MAX_NAME_LIMIT;
 }
 
 /* 400 or 414 for a name that failed its decoding or validation. */
@@ -335,11 +142,11 @@ static void answer_bad_name(const struct route_request *req, greet_status st,
 static void greet_name(const struct route_request *req, const char *seg, size_t len,
                        char *buf, size_t cap, struct route_response *res)
 {
-  char name[ROUTE_MAX_NAME_LIMIT + 1];
+  char name[MAX_NAME_LIMIT + 1];
   size_t max = max_name(req);
   size_t name_len = 0;
   struct out o = {buf, cap, 0};
-  struct lang l;
+  struct greeting_lang l;
   int m = req->accept == NULL ? NEG_TEXT : negotiate_media(req->accept, req->accept_len, NEG_OFFER_ALL);
   greet_status st;
 
@@ -347,8 +154,8 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   if (st == GREET_OK && m == NEG_NONE)
     st = greet_utf8_validate(name, name_len, NULL, 0);
   if (st == GREET_OK && m != NEG_NONE) {
-    choose_lang(req, &l);
-    st = put_body(req, (enum neg_media)m, &l, name, name_len, &o);
+    greeting_choose_lang(req, &l);
+    st = greeting_body(req, (enum neg_media)m, &l, name, name_len, &o);
   }
   if (st == GREET_OK && m == NEG_NONE) {
     answer(res, 406, LIT(not_acceptable));
@@ -359,9 +166,9 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
     res->vary = ROUTE_VARY;
     memcpy(res->content_language, l.tag, l.len + 1);
     if (m == NEG_HTML)
-      res->csp = csp;
+      res->csp = greeting_csp;
   } else if (st == GREET_OK) {
-    answer(res, 500, LIT("Internal Server Error: the response needs a larger buffer\n"));
+    answer(res, 500, LIT(too_large));
     res->need = o.len + 1;
   } else {
     answer_bad_name(req, st, buf, cap, res);
@@ -372,7 +179,7 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
  * greet: a malformed target is 400 whatever the method. */
 static greet_status name_check(const struct route_request *req, const char *seg, size_t len)
 {
-  char name[ROUTE_MAX_NAME_LIMIT + 1];
+  char name[MAX_NAME_LIMIT + 1];
   size_t name_len = 0;
   greet_status st = greet_url_decode(seg, len, name, max_name(req) + 1, &name_len,
                                      GREET_DECODE_REJECT_CTL);
@@ -394,18 +201,6 @@ static const struct {
   {LIT("languages"), OPS_LANGUAGES},
 };
 
-/* One catalogue entry's tag, name or direction, as text or JSON string
- * contents (tags and directions are ASCII; names are UTF-8). */
-static void put_lang_at(size_t i, unsigned what, unsigned esc, struct out *o)
-{
-  char v[128];
-  size_t n = 0;
-  if (greet_lang_at(i, v, sizeof v, &n, what) == GREET_OK) {
-    if (esc == 0 || put_escaped(v, n, esc, o) != GREET_OK)
-      put(o, v, n);
-  }
-}
-
 /* GET /languages: "tag TAB name TAB dir" lines, or a JSON array of
  * {"tag", "name", "dir"}; 406 when neither is acceptable.  The list
  * changes only with the binary, so caches may keep it for a day. */
@@ -414,40 +209,15 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 {
   int m = negotiate_media(req->accept, req->accept_len, NEG_OFFER(NEG_TEXT) | NEG_OFFER(NEG_JSON));
   struct out o = {buf, cap, 0};
-  size_t count = greet_lang_count();
 
   if (m == NEG_NONE) {
     answer(res, 406, LIT("Not Acceptable: available as text/plain or application/json\n"));
     res->vary = "Accept";
     return;
   }
-  if (m == NEG_JSON)
-    PUT(&o, "[\n");
-  for (size_t i = 0; i < count; i++) {
-    if (m == NEG_JSON) {
-      PUT(&o, "  {\"tag\": \"");
-      put_lang_at(i, 0, GREET_ESCAPE_JSON, &o);
-      PUT(&o, "\", \"name\": \"");
-      put_lang_at(i, GREET_LANG_NAME, GREET_ESCAPE_JSON, &o);
-      PUT(&o, "\", \"dir\": \"");
-      put_lang_at(i, GREET_LANG_DIR, GREET_ESCAPE_JSON, &o);
-      if (i + 1 < count)
-        PUT(&o, "\"},\n");
-      else
-        PUT(&o, "\"}\n");
-    } else {
-      put_lang_at(i, 0, 0, &o);
-      PUT(&o, "\t");
-      put_lang_at(i, GREET_LANG_NAME, 0, &o);
-      PUT(&o, "\t");
-      put_lang_at(i, GREET_LANG_DIR, 0, &o);
-      PUT(&o, "\n");
-    }
-  }
-  if (m == NEG_JSON)
-    PUT(&o, "]\n");
+  greeting_languages((enum neg_media)m, &o);
   if (o.len >= cap) {
-    answer(res, 500, LIT("Internal Server Error: the response needs a larger buffer\n"));
+    answer(res, 500, LIT(too_large));
     res->need = o.len + 1;
     return;
   }
@@ -455,6 +225,23 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
   res->content_type = negotiate_content_type((enum neg_media)m);
   res->vary = "Accept";
   res->cache_control = "public, max-age=86400";
+}
+
+/* GET /metrics: the caller's renderer writes the text into buf. */
+static void metrics(const struct route_request *req, char *buf, size_t cap,
+                    struct route_response *res)
+{
+  size_t n = req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0;
+
+  if (n == ROUTE_NO_MEMORY) {
+    answer(res, 500, LIT("Internal Server Error: out of memory\n"));
+  } else if (n >= cap) {
+    answer(res, 500, LIT(too_large));
+    res->need = n + 1;
+  } else {
+    answer(res, 200, buf, n);
+    res->content_type = CONTENT_TYPE_METRICS;
+  }
 }
 
 /* The operational endpoints: GET and HEAD only, never cached (but for
@@ -479,20 +266,25 @@ static void ops(const struct route_request *req, enum ops what, char *buf, size_
       answer(res, 200, LIT("ready\n"));
     break;
   case OPS_VERSION:
-    answer(res, 200, "", 0);
-    res->content_type = ROUTE_JSON;
-    res->body_kind = ROUTE_BODY_VERSION;
+    answer(res, 200, req->version, req->version_len);
+    res->content_type = CONTENT_TYPE_JSON;
     break;
   case OPS_METRICS:
-    answer(res, 200, "", 0);
-    res->content_type = ROUTE_METRICS_TYPE;
-    res->body_kind = ROUTE_BODY_METRICS;
+    metrics(req, buf, cap, res);
     break;
   case OPS_LANGUAGES:
     languages(req, buf, cap, res);
     return;
   }
   res->no_store = 1;
+}
+
+int route_query_bad(const char *uri)
+{
+  const char *q = strchr(uri, '?');
+
+  return q != NULL && (strchr(q, ' ') != NULL ||
+                       greet_utf8_validate(q, strlen(q), NULL, GREET_UTF8_REJECT_CTL) != GREET_OK);
 }
 
 void route_request(const struct route_request *req, char *buf, size_t cap,
