@@ -9,9 +9,8 @@
  * Per request, and without allocating anything of our own: the URI log
  * callback (called once per request line) stamps the start time into the
  * request's context pointer, the access handler routes, answers and
- * accounts, and the completion callback ends the in-flight count.  Per
- * connection, one small record (struct conn) holds the header deadline and
- * the client's address as the log shows it.
+ * accounts, and the completion callback ends the in-flight count.  What
+ * is kept per connection is connection.c's.
  *
  * Requests libmicrohttpd answers itself (400, 413, 414, 431, 505: a bad
  * request line or header, a header too large for the connection's
@@ -19,7 +18,6 @@
  * through its error log, as "Error processing request (HTTP response
  * code is %u ...)", so the logger callback accounts for them.
  */
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +28,16 @@
 #include <greet.h>
 
 #include "adapter.h"
+#include "connection.h"
 #include "deadline.h"
 #include "framing.h"
 #include "log.h"
 #include "metrics.h"
+#include "process.h"
 #include "reqid.h"
 #include "response.h"
 #include "routes.h"
+#include "target.h"
 
 /*
  * A request's context pointer holds its start time and three flags, not
@@ -45,109 +46,24 @@
  */
 #define REQ_HEADERS 1u   /* the access handler has seen the headers */
 #define REQ_ANSWERED 2u  /* a response was queued and accounted */
-#define REQ_BAD_QUERY 4u /* route_query_bad() said so of the raw target */
+#define REQ_BAD_QUERY 4u /* target_query_bad() said so of the raw target */
 #define REQ_SHIFT 3
-
-/*
- * What greet-server keeps per connection, as libmicrohttpd's socket
- * context: the header deadline's record, and the client's address
- * formatted once for the access log (inet_ntop and the port took about
- * 60% of a log line's instructions when done per request).
- */
-struct conn {
-  struct deadline_conn *deadline;  /* NULL without header deadlines */
-  char remote[ADDR_TEXT_CAP];      /* "1.2.3.4:5678", "[::1]:5678" or "" */
-};
-
-/* The connection's record, or NULL (none is kept, or it could not be
- * allocated: then the connection has no header deadline). */
-static struct conn *conn_of(struct MHD_Connection *conn)
-{
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return ci != NULL ? ci->socket_context : NULL;
-}
-
-/* The connection's deadline record (deadline.h), or NULL. */
-static struct deadline_conn *conn_deadline(const struct server *srv, struct MHD_Connection *conn)
-{
-  const struct conn *c;
-
-  if (srv->deadline == NULL)
-    return NULL;
-  c = conn_of(conn);
-  return c != NULL ? c->deadline : NULL;
-}
-
-static const struct sockaddr *client_addr(struct MHD_Connection *conn)
-{
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  return ci != NULL ? ci->client_addr : NULL;
-}
 
 void *adapter_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-  deadline_request_line(conn_deadline(cls, conn));
+  deadline_request_line(connection_deadline(cls, conn));
   metrics_in_flight_add(1);
-  return (void *)(uintptr_t)((mono_ns() << REQ_SHIFT) | (route_query_bad(uri) ? REQ_BAD_QUERY : 0u));
+  return (void *)(uintptr_t)((mono_ns() << REQ_SHIFT) | (target_query_bad(uri) ? REQ_BAD_QUERY : 0u));
 }
 
 void adapter_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe)
 {
   (void)toe;
-  deadline_next(conn_deadline(cls, conn));
+  deadline_next(connection_deadline(cls, conn));
   if (*con_cls != NULL)
     metrics_in_flight_add(-1);
   *con_cls = NULL;
-}
-
-/* The record of a new connection, or NULL when none is needed or there is
- * no memory for it (logged: the connection then goes without a header
- * deadline, and its address is formatted per log line). */
-static struct conn *conn_open(const struct server *srv, struct MHD_Connection *conn)
-{
-  struct conn *c;
-
-  if (srv->deadline == NULL && !srv->acc.access_log)
-    return NULL;
-  if ((c = malloc(sizeof *c)) == NULL) {
-    log_msg(LOG_ERROR, "out of memory: a connection goes without its record");
-    return NULL;
-  }
-  const struct sockaddr *sa = client_addr(conn);
-  addr_format(sa, c->remote, sizeof c->remote);
-  c->deadline = NULL;
-  if (srv->deadline != NULL) {
-    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    socklen_t salen = sa == NULL ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                                 : sizeof(struct sockaddr_in);
-    if (fd != NULL)
-      c->deadline = deadline_open(srv->deadline, fd->connect_fd, sa, salen);
-  }
-  return c;
-}
-
-/*
- * Called on the connection's thread: STARTED before its first read,
- * CLOSED before libmicrohttpd closes the socket, which is what lets the
- * deadline reaper shut sockets down without racing a reuse of the fd.
- */
-void adapter_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                           enum MHD_ConnectionNotificationCode toe)
-{
-  struct conn *c;
-
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-    metrics_connections_add(1);
-    *socket_context = conn_open(cls, conn);
-    return;
-  }
-  metrics_connections_add(-1);
-  if ((c = *socket_context) != NULL) {
-    deadline_close(c->deadline);
-    free(c);
-  }
-  *socket_context = NULL;
 }
 
 void adapter_on_log(void *cls, const char *fmt, va_list ap)
@@ -247,11 +163,11 @@ static int answer(const struct server *srv, struct MHD_Connection *conn, const c
   };
 
   if (srv->acc.access_log) {    /* the address is only for the log line */
-    const struct conn *c = conn_of(conn);
+    const struct connection *c = connection_of(conn);
     if (c != NULL)
       a.remote = c->remote;
     else
-      a.peer = client_addr(conn);
+      a.peer = connection_peer(conn);
   }
   close |= atomic_load_explicit(&srv->draining, memory_order_relaxed);
   if (response_queue(conn, res, f->request_id, close, &a.bytes) != 0)
@@ -308,7 +224,7 @@ static size_t render_metrics(void *ctx, char *buf, size_t cap)
       return ROUTE_NO_MEMORY;
     }
     metrics_snapshot(v->snap);
-    metrics_read_process(&v->proc);
+    process_read(&v->proc);
   }
   return metrics_render(v->snap, &v->proc, &info, buf, cap);
 }
@@ -391,10 +307,10 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
   }
   if (!(tag & REQ_HEADERS)) {
     if (refused(srv, conn, method, url, version, tag, con_cls, &ret)) {
-      deadline_clear(conn_deadline(srv, conn));
+      deadline_clear(connection_deadline(srv, conn));
       return ret;
     }
-    deadline_headers(conn_deadline(srv, conn));
+    deadline_headers(connection_deadline(srv, conn));
     *con_cls = (void *)(tag | REQ_HEADERS);
     return MHD_YES;
   }
@@ -402,7 +318,7 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
     *upload_data_size = 0;
     return MHD_YES;
   }
-  deadline_clear(conn_deadline(srv, conn));
+  deadline_clear(connection_deadline(srv, conn));
   ret = respond(srv, conn, url, method, tag);
   if (ret == MHD_YES)
     *con_cls = (void *)(tag | REQ_ANSWERED);

@@ -53,10 +53,6 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
 void adapter_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe);
 
-/* MHD_OPTION_NOTIFY_CONNECTION: a connection opens or closes. */
-void adapter_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                           enum MHD_ConnectionNotificationCode toe);
-
 /* MHD_OPTION_EXTERNAL_LOGGER: libmicrohttpd's messages. */
 void adapter_on_log(void *cls, const char *fmt, va_list ap);
 

@@ -23,6 +23,7 @@
 #include <greet.h>
 
 #include "adapter.h"
+#include "connection.h"
 #include "daemon.h"
 #include "deadline.h"
 #include "log.h"
@@ -148,7 +149,7 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
     {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
     {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
-    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)adapter_on_connection, srv},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},

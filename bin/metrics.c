@@ -8,15 +8,12 @@
  * a relaxed store (no lock prefix), and a scrape's relaxed loads see each
  * 64-bit value whole.
  */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime, gmtime_r, sysconf */
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,64 +193,6 @@ void metrics_free(void)
   my_shard = NULL;
 }
 
-void metrics_read_process(struct metrics_process *p)
-{
-  long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-  char buf[1024];
-  FILE *f;
-
-  p->cpu_seconds = -1;
-  p->start_time_seconds = -1;
-  p->resident_bytes = -1;
-  p->virtual_bytes = -1;
-  p->open_fds = -1;
-  p->max_fds = -1;
-
-  /* /proc/self/stat: "pid (comm) state ...": comm may hold spaces and
-   * parentheses, so the fields are counted from the last ')' */
-  f = fopen("/proc/self/stat", "r");
-  if (f != NULL) {
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p2 = strrchr(buf, ')');
-    unsigned long long utime, stime, start, vsize;
-    long long rss;
-    if (p2 != NULL && tick > 0 &&
-        sscanf(p2 + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-                       "%*d %*d %llu %llu %lld", &utime, &stime, &start, &vsize, &rss) == 5) {
-      p->cpu_seconds = (double)(utime + stime) / (double)tick;
-      p->virtual_bytes = (int64_t)vsize;
-      p->resident_bytes = (int64_t)rss * page;
-      f = fopen("/proc/stat", "r");
-      if (f != NULL) {
-        unsigned long long btime;
-        while (fgets(buf, sizeof buf, f) != NULL)
-          if (sscanf(buf, "btime %llu", &btime) == 1) {
-            p->start_time_seconds = (double)btime + (double)start / (double)tick;
-            break;
-          }
-        fclose(f);
-      }
-    }
-  }
-
-  DIR *d = opendir("/proc/self/fd");
-  if (d != NULL) {
-    int64_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-      if (e->d_name[0] != '.')
-        n++;
-    closedir(d);
-    p->open_fds = n - 1;    /* not the directory's own descriptor */
-  }
-
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    p->max_fds = (int64_t)rl.rlim_cur;
-}
-
 /* A label value with \, " and newline escaped as the format requires. */
 static void put_label(struct out *o, const char *v)
 {
@@ -272,84 +211,103 @@ static void head(struct out *o, const char *name, const char *type, const char *
   out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_process *proc,
-                      const struct metrics_info *info, char *buf, size_t cap)
+/* The request counters and the duration histogram. */
+static void render_requests(const struct metrics_snapshot *snap, struct out *o)
 {
-  struct out o = {buf, cap, 0};
   uint64_t cum = 0;
 
-  if (cap > 0)
-    buf[0] = '\0';
-
-  head(&o, "http_requests_total", "counter",
+  head(o, "http_requests_total", "counter",
        "HTTP requests answered, by method and status code.");
   for (unsigned m = 0; m < METRICS_NMETHODS; m++)
     for (unsigned c = 0; c < METRICS_NCODES; c++)
       if (snap->requests[m][c] != 0)
-        out_printf(&o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
-            c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
+        out_printf(o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
+                   c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
 
-  head(&o, "http_request_duration_seconds", "histogram",
+  head(o, "http_request_duration_seconds", "histogram",
        "Time from the request line to the queued response.");
   for (unsigned b = 0; b < METRICS_NBUCKETS; b++) {
     cum += snap->buckets[b];
-    out_printf(&o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
-        (unsigned long long)cum);
+    out_printf(o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
+               (unsigned long long)cum);
   }
   cum += snap->buckets[METRICS_NBUCKETS];
-  out_printf(&o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-  out_printf(&o, "http_request_duration_seconds_sum %llu.%09llu\n",
-      (unsigned long long)(snap->duration_sum_ns / 1000000000u),
-      (unsigned long long)(snap->duration_sum_ns % 1000000000u));
-  out_printf(&o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
+  out_printf(o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+  out_printf(o, "http_request_duration_seconds_sum %llu.%09llu\n",
+             (unsigned long long)(snap->duration_sum_ns / 1000000000u),
+             (unsigned long long)(snap->duration_sum_ns % 1000000000u));
+  out_printf(o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
+}
 
-  head(&o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
-  out_printf(&o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
-  head(&o, "http_connections_open", "gauge", "Open client connections.");
-  out_printf(&o, "http_connections_open %lld\n", (long long)snap->connections);
-  head(&o, "greet_header_timeouts_total", "counter",
+/* Gauges of the server now, the header timeouts and the build. */
+static void render_server(const struct metrics_snapshot *snap, const struct metrics_info *info,
+                          struct out *o)
+{
+  head(o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
+  out_printf(o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
+  head(o, "http_connections_open", "gauge", "Open client connections.");
+  out_printf(o, "http_connections_open %lld\n", (long long)snap->connections);
+  head(o, "greet_header_timeouts_total", "counter",
        "Connections closed because a request did not arrive whole within --header-timeout, "
        "by where it stood: new (no request line yet), idle (kept alive, no next request), "
        "headers, body.");
   for (unsigned p = 0; p < DEADLINE_NPHASES; p++)
-    out_printf(&o, "greet_header_timeouts_total{phase=\"%s\"} %llu\n", deadline_phase_name((enum deadline_phase)p),
-        (unsigned long long)snap->header_timeouts[p]);
+    out_printf(o, "greet_header_timeouts_total{phase=\"%s\"} %llu\n",
+               deadline_phase_name((enum deadline_phase)p),
+               (unsigned long long)snap->header_timeouts[p]);
 
-  head(&o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
-  out_printf(&o, "greet_build_info{version=\"");
-  put_label(&o, info->version);
-  out_printf(&o, "\",libgreet=\"");
-  put_label(&o, info->libgreet);
-  out_printf(&o, "\",libmicrohttpd=\"");
-  put_label(&o, info->microhttpd);
-  out_printf(&o, "\"} 1\n");
-  head(&o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
-  out_printf(&o, "greet_ready %d\n", info->ready ? 1 : 0);
+  head(o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
+  out_printf(o, "greet_build_info{version=\"");
+  put_label(o, info->version);
+  out_printf(o, "\",libgreet=\"");
+  put_label(o, info->libgreet);
+  out_printf(o, "\",libmicrohttpd=\"");
+  put_label(o, info->microhttpd);
+  out_printf(o, "\"} 1\n");
+  head(o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
+  out_printf(o, "greet_ready %d\n", info->ready ? 1 : 0);
+}
 
+/* The process_* metrics that could be read, in the client libraries'
+ * names and help texts. */
+static void render_process(const struct metrics_process *proc, struct out *o)
+{
   if (proc->cpu_seconds >= 0) {
-    head(&o, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-    out_printf(&o, "process_cpu_seconds_total %.2f\n", proc->cpu_seconds);
+    head(o, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    out_printf(o, "process_cpu_seconds_total %.2f\n", proc->cpu_seconds);
   }
   if (proc->resident_bytes >= 0) {
-    head(&o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    out_printf(&o, "process_resident_memory_bytes %lld\n", (long long)proc->resident_bytes);
+    head(o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    out_printf(o, "process_resident_memory_bytes %lld\n", (long long)proc->resident_bytes);
   }
   if (proc->virtual_bytes >= 0) {
-    head(&o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-    out_printf(&o, "process_virtual_memory_bytes %lld\n", (long long)proc->virtual_bytes);
+    head(o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    out_printf(o, "process_virtual_memory_bytes %lld\n", (long long)proc->virtual_bytes);
   }
   if (proc->open_fds >= 0) {
-    head(&o, "process_open_fds", "gauge", "Number of open file descriptors.");
-    out_printf(&o, "process_open_fds %lld\n", (long long)proc->open_fds);
+    head(o, "process_open_fds", "gauge", "Number of open file descriptors.");
+    out_printf(o, "process_open_fds %lld\n", (long long)proc->open_fds);
   }
   if (proc->max_fds >= 0) {
-    head(&o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    out_printf(&o, "process_max_fds %lld\n", (long long)proc->max_fds);
+    head(o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+    out_printf(o, "process_max_fds %lld\n", (long long)proc->max_fds);
   }
   if (proc->start_time_seconds >= 0) {
-    head(&o, "process_start_time_seconds", "gauge",
+    head(o, "process_start_time_seconds", "gauge",
          "Start time of the process since unix epoch in seconds.");
-    out_printf(&o, "process_start_time_seconds %.2f\n", proc->start_time_seconds);
+    out_printf(o, "process_start_time_seconds %.2f\n", proc->start_time_seconds);
   }
+}
+
+size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_process *proc,
+                      const struct metrics_info *info, char *buf, size_t cap)
+{
+  struct out o = {buf, cap, 0};
+
+  if (cap > 0)
+    buf[0] = '\0';
+  render_requests(snap, &o);
+  render_server(snap, info, &o);
+  render_process(proc, &o);
   return o.len;
 }

@@ -44,7 +44,8 @@ struct metrics_snapshot {
   uint64_t header_timeouts[DEADLINE_NPHASES];
 };
 
-/* Process figures for the process_* metrics; a field < 0 is left out. */
+/* Process figures for the process_* metrics (process.h reads them); a
+ * field < 0 is left out. */
 struct metrics_process {
   double cpu_seconds;
   double start_time_seconds;   /* since the Unix epoch */
@@ -92,9 +93,6 @@ int64_t metrics_connections(void);
  * value is read atomically, and the sum is as of some moment during the
  * call for each value (not one instant for all). */
 void metrics_snapshot(struct metrics_snapshot *snap);
-
-/* Reads /proc/self for *proc; fields it cannot read are set to -1. */
-void metrics_read_process(struct metrics_process *proc);
 
 /*
  * Renders the Prometheus text format 0.0.4 into buf (like snprintf:

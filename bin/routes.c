@@ -21,6 +21,7 @@
 #include "greeting.h"
 #include "negotiate.h"
 #include "routes.h"
+#include "target.h"
 #include "util.h"
 
 static const char allow_greet[] = "GET, HEAD, OPTIONS";
@@ -52,65 +53,6 @@ static void answer_bad(struct route_response *res, char *buf, size_t cap,
     answer(res, 400, LIT("Bad Request\n"));
   else
     answer(res, 400, buf, (size_t)n);
-}
-
-int route_target_path(const char *target, size_t target_len,
-                      const char **path, size_t *path_len)
-{
-  const char *end = target + target_len;
-  const char *p = target;
-
-  if (target_len == 1 && target[0] == '*') {
-    *path = target;
-    *path_len = 1;
-    return 0;
-  }
-  if (target_len == 0)
-    return -1;
-  if (target[0] != '/') {
-    /* absolute-form: scheme "://" authority [path]; the scheme is
-     * ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 section 3.1) */
-    const char *colon = memchr(target, ':', target_len);
-    if (colon == NULL || colon == target || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
-      return -1;
-    for (const char *q = target; q < colon; q++) {
-      unsigned char c = (unsigned char)*q | 0x20;
-      int alpha = c >= 'a' && c <= 'z';
-      if (!(alpha || (q > target && ((*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'))))
-        return -1;
-    }
-    p = colon + 3;
-    while (p < end && *p != '/' && *p != '?' && *p != '#')
-      p++;
-    if (p == end || *p != '/') {
-      *path = "/";              /* empty path-abempty means "/" */
-      *path_len = 1;
-      return 0;
-    }
-  }
-  const char *stop = p;
-  while (stop < end && *stop != '?' && *stop != '#')
-    stop++;
-  *path = p;
-  *path_len = (size_t)(stop - p);
-  return 0;
-}
-
-/* Checks a segment's escapes without keeping its decoded bytes. */
-static greet_status segment_check(const char *seg, size_t len)
-{
-  size_t ignored;
-  greet_status st = greet_url_decode(seg, len, NULL, 0, &ignored, 0);
-  return st == GREET_E_NOSPACE ? GREET_OK : st;
-}
-
-/* Whether a segment decodes to exactly `want` (which is short). */
-static int segment_is(const char *seg, size_t len, const char *want, size_t want_len)
-{
-  char tmp[16];
-  size_t out = 0;
-  return greet_url_decode(seg, len, tmp, sizeof tmp, &out, 0) == GREET_OK &&
-         out == want_len && memcmp(tmp, want, want_len) == 0;
 }
 
 static const char not_acceptable[] =
@@ -279,12 +221,93 @@ static void ops(const struct route_request *req, enum ops what, char *buf, size_
   res->no_store = 1;
 }
 
-int route_query_bad(const char *uri)
+/*
+ * The checks of the whole target, before any route is matched: its form,
+ * then the raw bytes no client may send in it (RFC 9112 section 3.2):
+ * spaces and controls, and non-ASCII bytes that are not valid UTF-8,
+ * anywhere in it, fragment and query included.  libmicrohttpd 0.9.75
+ * splits the request line at its last space, so
+ * "GET /greet/John Doe HTTP/1.1" arrives here as "/greet/John Doe".
+ * 1 with the path when the target may be routed, 0 with res answered.
+ */
+static int target_ok(const struct route_request *req, char *buf, size_t cap,
+                     struct route_response *res, const char **path, size_t *path_len)
 {
-  const char *q = strchr(uri, '?');
+  greet_status st;
 
-  return q != NULL && (strchr(q, ' ') != NULL ||
-                       greet_utf8_validate(q, strlen(q), NULL, GREET_UTF8_REJECT_CTL) != GREET_OK);
+  if (target_path(req->target, req->target_len, path, path_len) != 0) {
+    answer(res, 400, LIT("Bad Request: the request target must start with '/'\n"));
+    return 0;
+  }
+  if (*path_len == 0 || (*path)[0] != '/') {
+    answer(res, 404, LIT("Not Found\n"));  /* "*": no resource of ours */
+    return 0;
+  }
+  if (memchr(req->target, ' ', req->target_len) != NULL) {
+    answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
+    return 0;
+  }
+  if ((st = greet_utf8_validate(req->target, req->target_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
+    answer_bad(res, buf, cap, st);
+    return 0;
+  }
+  if (req->bad_query) {
+    answer(res, 400, LIT("Bad Request: raw space, control character or invalid UTF-8 in the query\n"));
+    return 0;
+  }
+  return 1;
+}
+
+/*
+ * Splits the path at '/' into its first two segments and their count.
+ * Every segment's escapes are checked, so a malformed escape is 400
+ * wherever it stands; the name's (the second) are checked when it is
+ * decoded.  1, or 0 with res answered.
+ */
+static int split_path(const char *path, size_t path_len, const char *seg[2], size_t seg_len[2],
+                      size_t *nseg, char *buf, size_t cap, struct route_response *res)
+{
+  const char *p = path + 1, *end = path + path_len;
+  greet_status st;
+
+  for (*nseg = 0;;) {
+    const char *slash = memchr(p, '/', (size_t)(end - p));
+    size_t len = (size_t)((slash ? slash : end) - p);
+    if (*nseg < 2) {
+      seg[*nseg] = p;
+      seg_len[*nseg] = len;
+    }
+    if (*nseg != 1 && (st = target_segment_check(p, len)) != GREET_OK) {
+      answer_bad(res, buf, cap, st);
+      return 0;
+    }
+    ++*nseg;
+    if (slash == NULL)
+      return 1;
+    p = slash + 1;
+  }
+}
+
+/* /greet/<name> by method: GET and HEAD greet, the others only check
+ * the name (a malformed target is 400 whatever the method). */
+static void greet_route(const struct route_request *req, const char *name, size_t len,
+                        char *buf, size_t cap, struct route_response *res)
+{
+  greet_status st;
+
+  if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
+    greet_name(req, name, len, buf, cap, res);
+    return;
+  }
+  if ((st = name_check(req, name, len)) != GREET_OK) {
+    answer_bad_name(req, st, buf, cap, res);
+    return;
+  }
+  if (strcmp(req->method, "OPTIONS") == 0)
+    answer(res, 200, "", 0);
+  else
+    answer(res, 405, LIT("Method Not Allowed: use GET, HEAD or OPTIONS\n"));
+  res->allow = allow_greet;
 }
 
 void route_request(const struct route_request *req, char *buf, size_t cap,
@@ -294,79 +317,22 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
   size_t path_len, seg_len[2] = {0, 0}, nseg = 0;
   greet_status st;
 
-  if (route_target_path(req->target, req->target_len, &path, &path_len) != 0) {
-    answer(res, 400, LIT("Bad Request: the request target must start with '/'\n"));
+  if (!target_ok(req, buf, cap, res, &path, &path_len) ||
+      !split_path(path, path_len, seg, seg_len, &nseg, buf, cap, res))
     return;
-  }
-  if (path_len == 0 || path[0] != '/') {
-    answer(res, 404, LIT("Not Found\n"));  /* "*": no resource of ours */
-    return;
-  }
-  /* Raw bytes no client may send in a target (RFC 9112 section 3.2):
-   * spaces and controls, and non-ASCII bytes that are not valid UTF-8,
-   * anywhere in it, fragment and query included.  libmicrohttpd 0.9.75
-   * splits the request line at its last space, so
-   * "GET /greet/John Doe HTTP/1.1" arrives here as "/greet/John Doe". */
-  if (memchr(req->target, ' ', req->target_len) != NULL) {
-    answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
-    return;
-  }
-  if ((st = greet_utf8_validate(req->target, req->target_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
-    answer_bad(res, buf, cap, st);
-    return;
-  }
-  if (req->bad_query) {
-    answer(res, 400, LIT("Bad Request: raw space, control character or invalid UTF-8 in the query\n"));
-    return;
-  }
-
-  /* Every segment's escapes are checked, so a malformed escape is 400
-   * wherever it stands; the name's are checked when it is decoded. */
-  const char *p = path + 1, *end = path + path_len;
-  for (;;) {
-    const char *slash = memchr(p, '/', (size_t)(end - p));
-    size_t len = (size_t)((slash ? slash : end) - p);
-    if (nseg < 2) {
-      seg[nseg] = p;
-      seg_len[nseg] = len;
-    }
-    if (nseg != 1 && (st = segment_check(p, len)) != GREET_OK) {
-      answer_bad(res, buf, cap, st);
-      return;
-    }
-    nseg++;
-    if (slash == NULL)
-      break;
-    p = slash + 1;
-  }
-
   if (nseg == 1) {
     for (size_t i = 0; i < sizeof ops_paths / sizeof ops_paths[0]; i++)
-      if (segment_is(seg[0], seg_len[0], ops_paths[i].name, ops_paths[i].len)) {
+      if (target_segment_is(seg[0], seg_len[0], ops_paths[i].name, ops_paths[i].len)) {
         ops(req, ops_paths[i].what, buf, cap, res);
         return;
       }
   }
-
-  if (nseg != 2 || seg_len[1] == 0 || !segment_is(seg[0], seg_len[0], LIT("greet"))) {
-    if (nseg >= 2 && (st = segment_check(seg[1], seg_len[1])) != GREET_OK)
+  if (nseg != 2 || seg_len[1] == 0 || !target_segment_is(seg[0], seg_len[0], LIT("greet"))) {
+    if (nseg >= 2 && (st = target_segment_check(seg[1], seg_len[1])) != GREET_OK)
       answer_bad(res, buf, cap, st);
     else
       answer(res, 404, LIT("Not Found\n"));
     return;
   }
-
-  if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
-    greet_name(req, seg[1], seg_len[1], buf, cap, res);
-    return;
-  }
-  if ((st = name_check(req, seg[1], seg_len[1])) != GREET_OK) {
-    answer_bad_name(req, st, buf, cap, res);
-    return;
-  }
-  if (strcmp(req->method, "OPTIONS") == 0)
-    answer(res, 200, "", 0);
-  else
-    answer(res, 405, LIT("Method Not Allowed: use GET, HEAD or OPTIONS\n"));
-  res->allow = allow_greet;
+  greet_route(req, seg[1], seg_len[1], buf, cap, res);
 }

@@ -21,7 +21,7 @@ struct route_request {
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
   int not_ready;          /* nonzero while starting or draining: /readyz
                            * answers 503 (zero, the default, is ready) */
-  int bad_query;          /* route_query_bad() of the whole target, which
+  int bad_query;          /* target_query_bad() of the whole target, which
                            * only the adapter sees (libmicrohttpd splits
                            * the query off before routing): 400 */
   /* Negotiation: header field values as received, and the value of the
@@ -93,22 +93,5 @@ struct route_response {
  */
 void route_request(const struct route_request *req, char *buf, size_t cap,
                    struct route_response *res);
-
-/*
- * Whether the query of a whole request target (uri, NUL-terminated, as
- * received) holds a raw space, a control character or invalid UTF-8,
- * which make the target invalid (RFC 9112 section 3.2) as they do in the
- * path: the one check of the query, next to the path's in route_request().
- */
-int route_query_bad(const char *uri);
-
-/*
- * Reduces a request target to its path (RFC 9112 section 3.2): drops the
- * query and any fragment, turns an absolute-form target into its path.
- * Returns 0 with *path and *path_len set, or -1 when the target has neither
- * form ("greet/John").  The asterisk-form "*" is returned as it is.
- */
-int route_target_path(const char *target, size_t target_len,
-                      const char **path, size_t *path_len);
 
 #endif /* GREET_SERVER_ROUTES_H */

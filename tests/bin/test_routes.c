@@ -414,72 +414,6 @@ Test(routes, long_names)
   }
 }
 
-struct path_row {
-  const char *target;
-  size_t target_len;
-  int want_rc;
-  const char *want_path;        /* NULL when want_rc is -1 */
-};
-
-static const struct path_row path_rows[] = {
-  {T("/greet/John"), 0, "/greet/John"},
-  {T("/"), 0, "/"},
-  {T("/greet/John?x=1"), 0, "/greet/John"},
-  {T("/greet/John?"), 0, "/greet/John"},
-  {T("/greet/John#frag"), 0, "/greet/John"},
-  {T("/greet/John?a#b"), 0, "/greet/John"},
-  {T("/greet/John#a?b"), 0, "/greet/John"},
-  {T("/?x"), 0, "/"},
-  {T("/greet/John%3F%23"), 0, "/greet/John%3F%23"},
-  {T("//a//b/"), 0, "//a//b/"},
-  {T("*"), 0, "*"},
-  {T("http://example.com/greet/John"), 0, "/greet/John"},
-  {T("HTTPS://EXAMPLE.COM/greet/John"), 0, "/greet/John"},
-  {T("http://example.com/greet/John?x=/y"), 0, "/greet/John"},
-  {T("http://user:pw@example.com:8080/a/b"), 0, "/a/b"},
-  {T("http://[::1]:80/a"), 0, "/a"},
-  {T("http://example.com"), 0, "/"},
-  {T("http://example.com?q=/greet/John"), 0, "/"},
-  {T("http://example.com#/greet/John"), 0, "/"},
-  {T("http:///greet/John"), 0, "/greet/John"},
-  {T("a+b-c.d://h/x"), 0, "/x"},
-  {T(""), -1, NULL},
-  {T("greet/John"), -1, NULL},
-  {T("?x=1"), -1, NULL},
-  {T("**"), -1, NULL},
-  {T("http:"), -1, NULL},
-  {T("http:/"), -1, NULL},
-  {T("http:/x"), -1, NULL},
-  {T("://h/x"), -1, NULL},
-  {T("1a://h/x"), -1, NULL},
-  {T("+a://h/x"), -1, NULL},
-  {T("h_t://h/x"), -1, NULL},
-  {T("mailto:john@example.com"), -1, NULL},
-};
-
-Test(routes, target_path)
-{
-  for (size_t i = 0; i < sizeof path_rows / sizeof path_rows[0]; i++) {
-    const struct path_row *r = &path_rows[i];
-    const char *path = NULL;
-    size_t path_len = 12345;
-    int rc = route_target_path(r->target, r->target_len, &path, &path_len);
-    const char *who = show(r->target, r->target_len);
-
-    cr_expect_eq(rc, r->want_rc, "%s: rc %d, want %d", who, rc, r->want_rc);
-    if (rc != 0 || r->want_rc != 0)
-      continue;
-    size_t want_len = strlen(r->want_path);
-    cr_expect(path != NULL && path_len == want_len && memcmp(path, r->want_path, want_len) == 0,
-              "%s: path \"%s\", want \"%s\"", who, path ? show(path, path_len) : "(null)",
-              r->want_path);
-    /* a non-empty path is a view into the target, never a copy */
-    if (path != NULL && strcmp(r->want_path, "/") != 0)
-      cr_expect(path >= r->target && path + path_len <= r->target + r->target_len,
-                "%s: path does not point into the target", who);
-  }
-}
-
 /* route_request only reads target_len bytes: a target that is not
  * NUL-terminated, cut out of a longer buffer, routes on its own bytes. */
 Test(routes, target_not_terminated)
@@ -654,28 +588,4 @@ Test(ops_routes, metrics_sizes)
   ops_route("GET", T("/metrics"), 0, &none, buf, sizeof buf, &res);
   cr_assert_eq(res.status, 500);
   cr_assert(strstr(res.body, "out of memory") != NULL, "%.*s", (int)res.body_len, res.body);
-}
-
-/* The query's one check: the whole target as received, query included. */
-Test(routes, query_bad)
-{
-  static const struct {
-    const char *uri;
-    int bad;
-  } cases[] = {
-    {"/greet/John", 0},
-    {"/greet/John?", 0},
-    {"/greet/John?lang=fr", 0},
-    {"/greet/John?lang=fr&x=%20", 0},
-    {"/greet/John?q=\xc3\xa9", 0},
-    {"/greet/John?q=a b", 1},
-    {"/greet/John?q=\t", 1},
-    {"/greet/John?q=\x7f", 1},
-    {"/greet/John?q=\xc3", 1},
-    {"/greet/John?q=\xc2\x85", 1},
-    {"/greet/Jo hn", 0},          /* the path's space is route_request()'s */
-  };
-
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    cr_expect_eq(route_query_bad(cases[i].uri), cases[i].bad, "%zu: %s", i, cases[i].uri);
 }
