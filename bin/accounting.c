@@ -20,10 +20,9 @@ void accounting_request(const struct accounting *acc, const struct accounting_re
   metrics_count_request(metrics_method_index(r->method), r->status, took);
   if (!acc->access_log)
     return;
-  if (acc->trust_proxy && r->forwarded_for != NULL &&
-      forwarded_client(r->forwarded_for, r->forwarded_for_len, remote, sizeof remote) == 0)
-    addr = remote;
-  else if (addr == NULL && addr_format(r->peer, remote, sizeof remote) > 0)
+  int forwarded = acc->trust_proxy && r->forwarded_for != NULL &&
+                  forwarded_client(r->forwarded_for, r->forwarded_for_len, remote, sizeof remote) == 0;
+  if (forwarded || (addr == NULL && addr_format(r->peer, remote, sizeof remote) > 0))
     addr = remote;
   struct log_access a = {
     .level = LOG_INFO, .method = r->method, .path = r->path, .path_len = r->path_len,

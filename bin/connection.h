@@ -14,8 +14,8 @@
 /*
  * What greet-server keeps per connection, as libmicrohttpd's socket
  * context: the header deadline's record, and the client's address
- * formatted once for the access log (inet_ntop and the port took about
- * 60% of a log line's instructions when done per request).
+ * formatted once for the access log, because inet_ntop and the port are
+ * most of a log line's cost when done per request (docs/performance.md).
  */
 struct connection {
   struct deadline_conn *deadline;  /* NULL without header deadlines */

@@ -69,7 +69,7 @@ static int bind_address(const struct server_config *cfg, int listen_fd,
 
   memset(ss, 0, sizeof *ss);
   if (listen_fd >= 0) {
-    struct sockaddr_storage bound;
+    struct sockaddr_storage bound = {0};
     socklen_t len = sizeof bound;
     if (getsockname(listen_fd, (struct sockaddr *)&bound, &len) == 0 && bound.ss_family == AF_INET6)
       *flags |= MHD_USE_IPv6;

@@ -89,9 +89,8 @@ static void describe(const struct server_config *cfg, int listen_fd, unsigned po
  * One malloc arena for every thread.  libmicrohttpd allocates each
  * connection's memory pool (--connection-memory) with malloc; with glibc's
  * default of an arena per thread, pools freed by one worker are not reused
- * by another, and peak RSS at 1000 connections climbed from 14.2 to
- * 17.4 MiB over four rounds of wrk, where one arena stayed at 14.1 MiB
- * (docs/performance.md).  The per-request allocations (responses and
+ * by another, so peak RSS keeps growing under load where one arena stays
+ * flat (figures in docs/performance.md).  The per-request allocations (responses and
  * their headers) are small and served by each thread's tcache without the
  * arena lock.  MALLOC_ARENA_MAX in the environment still wins.
  */

@@ -272,30 +272,33 @@ static void render_server(const struct metrics_snapshot *snap, const struct metr
  * names and help texts. */
 static void render_process(const struct metrics_process *proc, struct out *o)
 {
-  if (proc->cpu_seconds >= 0) {
-    head(o, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-    out_printf(o, "process_cpu_seconds_total %.2f\n", proc->cpu_seconds);
-  }
-  if (proc->resident_bytes >= 0) {
-    head(o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    out_printf(o, "process_resident_memory_bytes %lld\n", (long long)proc->resident_bytes);
-  }
-  if (proc->virtual_bytes >= 0) {
-    head(o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-    out_printf(o, "process_virtual_memory_bytes %lld\n", (long long)proc->virtual_bytes);
-  }
-  if (proc->open_fds >= 0) {
-    head(o, "process_open_fds", "gauge", "Number of open file descriptors.");
-    out_printf(o, "process_open_fds %lld\n", (long long)proc->open_fds);
-  }
-  if (proc->max_fds >= 0) {
-    head(o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    out_printf(o, "process_max_fds %lld\n", (long long)proc->max_fds);
-  }
-  if (proc->start_time_seconds >= 0) {
-    head(o, "process_start_time_seconds", "gauge",
-         "Start time of the process since unix epoch in seconds.");
-    out_printf(o, "process_start_time_seconds %.2f\n", proc->start_time_seconds);
+  /* every value is exact as a double: byte counts below 2^53 */
+  const struct {
+    const char *name, *type, *help;
+    double value;
+    int integer;
+  } rows[] = {
+    {"process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+     proc->cpu_seconds, 0},
+    {"process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+     (double)proc->resident_bytes, 1},
+    {"process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+     (double)proc->virtual_bytes, 1},
+    {"process_open_fds", "gauge", "Number of open file descriptors.", (double)proc->open_fds, 1},
+    {"process_max_fds", "gauge", "Maximum number of open file descriptors.",
+     (double)proc->max_fds, 1},
+    {"process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+     proc->start_time_seconds, 0},
+  };
+
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    if (rows[i].value < 0)
+      continue;
+    head(o, rows[i].name, rows[i].type, rows[i].help);
+    if (rows[i].integer)
+      out_printf(o, "%s %lld\n", rows[i].name, (long long)rows[i].value);
+    else
+      out_printf(o, "%s %.2f\n", rows[i].name, rows[i].value);
   }
 }
 

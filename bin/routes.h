@@ -1,7 +1,7 @@
 /*
  * routes.h - greet-server's routing: a pure function from a request line to
  * a response.  No libmicrohttpd types, no sockets, no globals: tested as
- * is by tests/test_routes.c.
+ * is by tests/bin/test_routes.c.
  */
 #ifndef GREET_SERVER_ROUTES_H
 #define GREET_SERVER_ROUTES_H
