@@ -58,8 +58,8 @@ static struct connection *open_record(const struct server *srv, struct MHD_Conne
     const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     socklen_t salen = sa == NULL ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                                  : sizeof(struct sockaddr_in);
-    if (fd != NULL)
-      c->deadline = deadline_open(srv->deadline, fd->connect_fd, sa, salen);
+    if (fd != NULL && (c->deadline = deadline_open(srv->deadline, fd->connect_fd, sa, salen)) == NULL)
+      log_msg(LOG_ERROR, "out of memory: a connection goes without its header deadline");
   }
   return c;
 }

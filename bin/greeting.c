@@ -32,7 +32,7 @@ static int is_rtl(const char *tag, size_t len)
   char dir[8];
   size_t n = 0;
   return greet_lang_lookup(tag, len, dir, sizeof dir, &n, GREET_LANG_DIR) == GREET_OK &&
-         n == 3 && memcmp(dir, "rtl", 3) == 0;
+         n == sizeof "rtl" - 1 && memcmp(dir, LIT("rtl")) == 0;
 }
 
 /*

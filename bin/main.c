@@ -103,6 +103,42 @@ static void one_malloc_arena(void)
 }
 
 /*
+ * The shutdown after the first signal: --drain-delay of 503 readiness,
+ * then no new connections, then up to --shutdown-timeout for requests in
+ * flight.  Connections left with nothing in flight for IDLE_GRACE_NS are
+ * idle keep-alive ones and are not waited for; a second signal ends the
+ * wait at once.
+ */
+static void drain(struct daemon *srv, const struct server_config *cfg, const sigset_t *stop,
+                  unsigned long long watchdog)
+{
+  int hurry = 0;
+  if (cfg->drain_delay > 0)
+    hurry = wait_signal(stop, (long long)cfg->drain_delay * 1000000000LL, watchdog) != 0;
+  daemon_stop_accepting(srv);
+
+  long long deadline = (long long)mono_ns() + (long long)cfg->shutdown_timeout * 1000000000LL;
+  long long idle_since = -1;
+  while (!hurry) {
+    long long t = (long long)mono_ns();
+    long in_flight = daemon_in_flight(), conns = daemon_connections();
+    if (in_flight <= 0 && conns <= 0)
+      break;
+    if (in_flight > 0)
+      idle_since = -1;
+    else if (idle_since < 0)
+      idle_since = t;
+    else if (t - idle_since >= IDLE_GRACE_NS)
+      break;
+    if (t >= deadline) {
+      log_msg(LOG_WARN, "shutdown timeout: closing %ld requests in flight", in_flight);
+      break;
+    }
+    hurry = wait_signal(stop, DRAIN_POLL_NS, 0) != 0;
+  }
+}
+
+/*
  * SIGINT and SIGTERM are blocked before the daemon starts, so every thread
  * libmicrohttpd creates inherits the mask and the signals can only be
  * taken here, by sigwait(): no handler runs in a worker thread mid-request.
@@ -153,30 +189,7 @@ int main(int argc, char **argv)
   service_notify("STOPPING=1");
   daemon_begin_drain(srv);
 
-  int hurry = 0;
-  if (cfg.drain_delay > 0)
-    hurry = wait_signal(&stop, (long long)cfg.drain_delay * 1000000000LL, watchdog) != 0;
-  daemon_stop_accepting(srv);
-
-  long long deadline = (long long)mono_ns() + (long long)cfg.shutdown_timeout * 1000000000LL;
-  long long idle_since = -1;
-  while (!hurry) {
-    long long t = (long long)mono_ns();
-    long in_flight = daemon_in_flight(), conns = daemon_connections();
-    if (in_flight <= 0 && conns <= 0)
-      break;
-    if (in_flight > 0)
-      idle_since = -1;
-    else if (idle_since < 0)
-      idle_since = t;
-    else if (t - idle_since >= IDLE_GRACE_NS)
-      break;
-    if (t >= deadline) {
-      log_msg(LOG_WARN, "shutdown timeout: closing %ld requests in flight", in_flight);
-      break;
-    }
-    hurry = wait_signal(&stop, DRAIN_POLL_NS, 0) != 0;
-  }
+  drain(srv, &cfg, &stop, watchdog);
   daemon_stop(srv);
   log_msg(LOG_INFO, "stopped");
   metrics_free();

@@ -16,10 +16,13 @@
  *   as snprintf does;
  * - HTTP status codes travel in struct fields, never as return values.
  *
- * Out of memory is reported like any other failure: logged at error level
- * where it happened.  Before serving it stops the process (exit 1); while
- * serving it costs one request (500) or one connection's extras (no
- * header deadline), never the process.
+ * Out of memory is a failure like any other: the building blocks return it
+ * (NULL, -1), and the caller that decides what it costs logs it at error
+ * level.  Before serving it stops the process (exit 1); while serving it
+ * costs one request (500) or one connection's extras (no header
+ * deadline), never the process.  The one exception is a thread's metrics
+ * shard (metrics.c): without it no request of that thread can be counted,
+ * and /metrics would lie, so its allocation, once per thread, aborts.
  */
 #ifndef GREET_SERVER_UTIL_H
 #define GREET_SERVER_UTIL_H
