@@ -222,12 +222,8 @@ static void ops(const struct route_request *req, enum ops what, char *buf, size_
 }
 
 /*
- * The checks of the whole target, before any route is matched: its form,
- * then the raw bytes no client may send in it (RFC 9112 section 3.2):
- * spaces and controls, and non-ASCII bytes that are not valid UTF-8,
- * anywhere in it, fragment and query included.  libmicrohttpd 0.9.75
- * splits the request line at its last space, so
- * "GET /greet/John Doe HTTP/1.1" arrives here as "/greet/John Doe".
+ * The checks of the whole target (target.c), before any route is matched:
+ * its form, then its bytes, fragment included, then the query's verdict.
  * 1 with the path when the target may be routed, 0 with res answered.
  */
 static int target_ok(const struct route_request *req, char *buf, size_t cap,
@@ -243,12 +239,11 @@ static int target_ok(const struct route_request *req, char *buf, size_t cap,
     answer(res, 404, LIT("Not Found\n"));  /* "*": no resource of ours */
     return 0;
   }
-  if (memchr(req->target, ' ', req->target_len) != NULL) {
-    answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
-    return 0;
-  }
-  if ((st = greet_utf8_validate(req->target, req->target_len, NULL, GREET_UTF8_REJECT_CTL)) != GREET_OK) {
-    answer_bad(res, buf, cap, st);
+  if (target_bytes_bad(req->target, req->target_len, &st)) {
+    if (st == GREET_OK)
+      answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
+    else
+      answer_bad(res, buf, cap, st);
     return 0;
   }
   if (req->bad_query) {

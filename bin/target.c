@@ -52,12 +52,21 @@ int target_path(const char *target, size_t target_len,
   return 0;
 }
 
+int target_bytes_bad(const char *s, size_t len, greet_status *st)
+{
+  *st = GREET_OK;
+  if (memchr(s, ' ', len) != NULL)
+    return 1;
+  *st = greet_utf8_validate(s, len, NULL, GREET_UTF8_REJECT_CTL);
+  return *st != GREET_OK;
+}
+
 int target_query_bad(const char *uri)
 {
   const char *q = strchr(uri, '?');
+  greet_status st;
 
-  return q != NULL && (strchr(q, ' ') != NULL ||
-                       greet_utf8_validate(q, strlen(q), NULL, GREET_UTF8_REJECT_CTL) != GREET_OK);
+  return q != NULL && target_bytes_bad(q, strlen(q), &st);
 }
 
 greet_status target_segment_check(const char *seg, size_t len)

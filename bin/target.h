@@ -11,10 +11,19 @@
 #include <greet.h>
 
 /*
+ * Whether s[0..len), a target or a part of one, holds bytes no client may
+ * send in a target (RFC 9112 section 3.2): a raw space (*st GREET_OK; a
+ * space is not a libgreet error), a control character or invalid UTF-8
+ * (*st the libgreet status that names it).  libmicrohttpd 0.9.75 splits
+ * the request line at its last space, so "GET /greet/John Doe HTTP/1.1"
+ * arrives as the target "/greet/John Doe".
+ */
+int target_bytes_bad(const char *s, size_t len, greet_status *st);
+
+/*
  * Whether the query of a whole request target (uri, NUL-terminated, as
- * received) holds a raw space, a control character or invalid UTF-8,
- * which make the target invalid (RFC 9112 section 3.2) as they do in the
- * path.
+ * received) is target_bytes_bad(): the same check as the path's, run by
+ * the adapter, which alone sees the query whole.
  */
 int target_query_bad(const char *uri);
 

@@ -111,3 +111,22 @@ Test(target, segments)
   cr_expect(!target_segment_is(T("greet%00"), T("greet")));
   cr_expect(!target_segment_is(T("gree"), T("greet")));
 }
+
+/* Every byte value alone in a target: a space and the controls are bad,
+ * ASCII is fine, a lone byte >= 0x80 is invalid UTF-8; the status names
+ * the problem for all but the space. */
+Test(target, bytes)
+{
+  for (unsigned c = 0; c < 256; c++) {
+    char s[3] = {'/', (char)c, 'x'};
+    greet_status st = GREET_E_INVALID_ARG;
+    int bad = target_bytes_bad(s, sizeof s, &st);
+    int want = c == ' ' || c < 0x20 || c == 0x7f || c >= 0x80;
+    cr_expect_eq(bad, want, "byte 0x%02x", c);
+    cr_expect_eq(st == GREET_OK, !bad || c == ' ', "byte 0x%02x: status %d", c, (int)st);
+  }
+  greet_status st;
+  cr_expect_eq(target_bytes_bad(T("/greet/Ren\xc3\xa9"), &st), 0);
+  cr_expect_eq(target_bytes_bad(T("/greet/\xc2\x85"), &st), 1, "C1 NEL");
+  cr_expect_eq(target_bytes_bad(T("/greet/\xe2\x80\xae"), &st), 0, "a bidi control is a format character, not a control");
+}
