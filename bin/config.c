@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "cpus.h"
-#include "routes.h"
+#include "util.h"
 
 enum opt_kind { OPT_NUMBER, OPT_ADDRESS, OPT_CHOICE, OPT_BOOL, OPT_FILE, OPT_TEMPLATE, OPT_LANG };
 
@@ -32,6 +32,7 @@ struct opt {
   unsigned long min, max;
   size_t offset;        /* of the field in struct server_config */
   const char *help;
+  const char *def;      /* the default, as it would be given; NULL: none */
   const char *const *choices;   /* OPT_CHOICE only */
 };
 
@@ -39,72 +40,68 @@ struct opt {
 
 static const struct opt opts[] = {
   {"bind", "GREET_BIND", "ADDR", OPT_ADDRESS, 0, 0, FIELD(bind),
-   "IPv4 or IPv6 address to listen on (default 127.0.0.1)"},
+   "IPv4 or IPv6 address to listen on", "127.0.0.1"},
   {"port", "GREET_PORT", "N", OPT_NUMBER, 0, 65535, FIELD(port),
-   "TCP port, 0 for any free one (default 5000; PORT is read too)"},
+   "TCP port, 0 for any free one; PORT is read too", "5000"},
   {"threads", "GREET_THREADS", "N", OPT_NUMBER, 1, 256, FIELD(threads),
    "worker threads (default: the CPUs this process may use, after its affinity mask and cgroup CPU limit)"},
-  {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, ROUTE_MAX_NAME_LIMIT,
-   FIELD(max_name), "longest decoded name; longer ones get 414 (default 1024)"},
+  {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, MAX_NAME_LIMIT,
+   FIELD(max_name), "longest decoded name; longer ones get 414", "1024"},
   {"connection-timeout", "GREET_CONNECTION_TIMEOUT", "SECONDS", OPT_NUMBER, 1, 86400,
-   FIELD(conn_timeout), "close a connection idle this long (default 30)"},
+   FIELD(conn_timeout), "close a connection idle this long", "30"},
   {"header-timeout", "GREET_HEADER_TIMEOUT", "SECONDS", OPT_NUMBER, 0, 3600,
    FIELD(header_timeout), "seconds a whole request may take to arrive, from connect or the last "
-   "response; 0: no limit (default 10)"},
+   "response; 0: no limit", "10"},
   {"tls-cert", "GREET_TLS_CERT", "FILE", OPT_FILE, 0, 0, FIELD(tls_cert),
    "serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key"},
   {"tls-key", "GREET_TLS_KEY", "FILE", OPT_FILE, 0, 0, FIELD(tls_key),
    "the certificate's PEM private key, unencrypted (default: plain HTTP)"},
   {"connection-limit", "GREET_CONNECTION_LIMIT", "N", OPT_NUMBER, 1, 1000000,
-   FIELD(conn_limit), "most simultaneous connections (default 10000)"},
+   FIELD(conn_limit), "most simultaneous connections", "10000"},
+  /* 8 KiB holds the largest request a default greet-server serves (a
+   * 1024-byte name fully percent-encoded, browser headers with a cookie)
+   * and keeps 1000 connections near 15 MiB; libmicrohttpd's 32 KiB made
+   * that 50 MiB (docs/performance.md). */
   {"connection-memory", "GREET_CONNECTION_MEMORY", "BYTES", OPT_NUMBER, 4096, 1048576,
-   FIELD(conn_memory), "request buffer per connection (default 8192)"},
+   FIELD(conn_memory), "request buffer per connection", "8192"},
   {"trust-proxy", "GREET_TRUST_PROXY", "yes|no", OPT_BOOL, 0, 1, FIELD(trust_proxy),
    "log the client address from the last X-Forwarded-For entry, as set by a proxy in front; "
-   "only when clients cannot reach the server directly (default no)"},
+   "only when clients cannot reach the server directly", "no"},
   {"log-format", "GREET_LOG_FORMAT", "json|text", OPT_CHOICE, 0, 0, FIELD(log_format),
-   "log lines as JSON objects or as text (default json)", log_formats},
+   "log lines as JSON objects or as text", "json", log_formats},
   {"log-level", "GREET_LOG_LEVEL", "LEVEL", OPT_CHOICE, 0, 0, FIELD(log_level),
-   "least level logged: debug, info, warn, error (default info)", log_levels},
+   "least level logged: debug, info, warn, error", "info", log_levels},
   {"access-log", "GREET_ACCESS_LOG", "yes|no", OPT_BOOL, 0, 1, FIELD(access_log),
-   "a log line per request (default yes; --no-access-log)"},
+   "a log line per request; --no-access-log", "yes"},
   {"shutdown-timeout", "GREET_SHUTDOWN_TIMEOUT", "SECONDS", OPT_NUMBER, 0, 3600,
-   FIELD(shutdown_timeout), "on SIGTERM, wait this long for requests in flight (default 10)"},
+   FIELD(shutdown_timeout), "on SIGTERM, wait this long for requests in flight", "10"},
   {"drain-delay", "GREET_DRAIN_DELAY", "SECONDS", OPT_NUMBER, 0, 3600, FIELD(drain_delay),
-   "on SIGTERM, keep serving with /readyz 503 this long first (default 0)"},
+   "on SIGTERM, keep serving with /readyz 503 this long first", "0"},
   {"default-lang", "GREET_DEFAULT_LANG", "TAG", OPT_LANG, 0, 0, FIELD(default_lang),
-   "language when the client names none we have (default en; see /languages)"},
+   "language when the client names none we have; see /languages", "en"},
   {"template", "GREET_TEMPLATE", "TEXT", OPT_TEMPLATE, 0, 0, FIELD(tmpl),
    "the default language's greeting, e.g. 'Hi {name}!' (default: the catalogue's)"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
-static void defaults(struct server_config *cfg)
+static const struct opt *find(const char *name, size_t len);
+static int set(struct server_config *cfg, const struct opt *o, const char *val,
+               const char *from, FILE *err);
+
+/* Every option's default, through the same checks as a value given; the
+ * one default no text can state, the CPUs usable, is counted. */
+static void defaults(struct server_config *cfg, FILE *err)
 {
+  const struct opt *threads = find(LIT("threads"));
+
   memset(cfg, 0, sizeof *cfg);
-  strcpy(cfg->bind, "127.0.0.1");
-  cfg->port = 5000;
+  for (size_t i = 0; i < NOPTS; i++)
+    if (opts[i].def != NULL && set(cfg, &opts[i], opts[i].def, "default", err) != 0)
+      abort();                  /* a default that fails its own check */
   cfg->threads = cpus_usable();
-  if (cfg->threads > 256)
-    cfg->threads = 256;
-  cfg->max_name = 1024;
-  cfg->conn_timeout = 30;
-  cfg->header_timeout = 10;
-  cfg->conn_limit = 10000;
-  /* 8 KiB holds the largest request a default greet-server serves (a
-   * 1024-byte name fully percent-encoded, browser headers with a cookie)
-   * and keeps 1000 connections near 15 MiB; libmicrohttpd's 32 KiB made
-   * that 50 MiB (docs/performance.md). */
-  cfg->conn_memory = 8192;
-  cfg->log_format = 0;
-  cfg->log_level = 1;
-  cfg->access_log = 1;
-  cfg->trust_proxy = 0;
-  cfg->shutdown_timeout = 10;
-  cfg->drain_delay = 0;
-  cfg->tmpl = NULL;
-  strcpy(cfg->default_lang, "en");
+  if (cfg->threads > threads->max)
+    cfg->threads = threads->max;
 }
 
 static void usage(FILE *out, const char *prog)
@@ -117,7 +114,10 @@ static void usage(FILE *out, const char *prog)
       snprintf(flag, sizeof flag, "--[no-]%s", opts[i].name);
     else
       snprintf(flag, sizeof flag, "--%s=%s", opts[i].name, opts[i].metavar);
-    fprintf(out, "  %-28s %s\n  %-28s   env %s\n", flag, opts[i].help, "", opts[i].env);
+    fprintf(out, "  %-28s %s", flag, opts[i].help);
+    if (opts[i].def != NULL)
+      fprintf(out, " (default %s)", opts[i].def);
+    fprintf(out, "\n  %-28s   env %s\n", "", opts[i].env);
   }
   fprintf(out, "  %-28s %s\n  %-28s %s\n", "-h, --help", "show this help and exit",
           "-V, --version", "show the version and exit");
@@ -127,98 +127,122 @@ static void usage(FILE *out, const char *prog)
                "Endpoints: /greet/NAME, /languages, /livez, /healthz, /readyz, /version, /metrics.\n");
 }
 
-/* Stores one value, checked; `from` names where it came from for errors. */
-static int set(struct server_config *cfg, const struct opt *o, const char *val,
-               const char *from, FILE *err)
+/* The setters: each stores one value of its kind into field, checked;
+ * `from` names where the value came from for errors.  0, or -1 with the
+ * problem written to err. */
+typedef int setter(void *field, const struct opt *o, const char *val, const char *from, FILE *err);
+
+static int set_address(void *field, const struct opt *o, const char *val, const char *from,
+                       FILE *err)
 {
-  char *field = (char *)cfg + o->offset;
+  unsigned char tmp[sizeof(struct in6_addr)];
+  size_t len = strlen(val);
+  char addr[sizeof ((struct server_config *)0)->bind];
 
-  if (o->kind == OPT_ADDRESS) {
-    unsigned char tmp[16];
-    size_t len = strlen(val);
-    char addr[sizeof cfg->bind];
-    if (len >= 2 && val[0] == '[' && val[len - 1] == ']') {
-      val++;
-      len -= 2;
-    }
-    if (len >= sizeof addr)
-      len = sizeof addr - 1;
-    memcpy(addr, val, len);
-    addr[len] = '\0';
-    if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1) {
-      fprintf(err, "greet-server: invalid %s '%s': expected an IPv4 or IPv6 address\n", from, val);
-      return -1;
-    }
-    memcpy(field, addr, len + 1);
-    return 0;
+  (void)o;
+  if (len >= 2 && val[0] == '[' && val[len - 1] == ']') {
+    val++;
+    len -= 2;
   }
-
-  if (o->kind == OPT_TEMPLATE) {
-    size_t at = 0;
-    greet_status st = greet_template_validate(val, strlen(val), &at, 0);
-    if (st != GREET_OK) {
-      fprintf(err, "greet-server: invalid %s '%s': %s, at byte %zu ('%s')\n", from, val,
-              greet_strerror(st), at, val + at);
-      return -1;
-    }
-    *(const char **)(void *)field = val[0] != '\0' ? val : NULL;   /* "": none */
-    return 0;
-  }
-
-  if (o->kind == OPT_LANG) {
-    char tag[sizeof cfg->default_lang];
-    size_t n = 0;
-    greet_status st = greet_lang_lookup(val, strlen(val), tag, sizeof tag, &n, 0);
-    if (st == GREET_E_BAD_TAG) {
-      fprintf(err, "greet-server: invalid %s '%s': not a language tag (byte %zu), "
-                   "expected one like en, fr or pt-BR\n", from, val, n);
-      return -1;
-    }
-    if (st != GREET_OK) {
-      fprintf(err, "greet-server: invalid %s '%s': not a supported language "
-                   "(GET /languages lists them)\n", from, val);
-      return -1;
-    }
-    memcpy(field, tag, n + 1);
-    return 0;
-  }
-
-  if (o->kind == OPT_FILE) {
-    if (val[0] == '\0') {
-      fprintf(err, "greet-server: invalid %s '': expected a file name\n", from);
-      return -1;
-    }
-    *(const char **)(void *)field = val;   /* argv and environ outlive cfg */
-    return 0;
-  }
-
-  if (o->kind == OPT_CHOICE) {
-    for (unsigned long i = 0; o->choices[i] != NULL; i++)
-      if (strcmp(val, o->choices[i]) == 0) {
-        *(unsigned long *)(void *)field = i;
-        return 0;
-      }
-    fprintf(err, "greet-server: invalid %s '%s': expected one of", from, val);
-    for (unsigned long i = 0; o->choices[i] != NULL; i++)
-      fprintf(err, "%s %s", i ? "," : "", o->choices[i]);
-    fprintf(err, "\n");
+  if (len >= sizeof addr)
+    len = sizeof addr - 1;
+  memcpy(addr, val, len);
+  addr[len] = '\0';
+  if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1) {
+    fprintf(err, "greet-server: invalid %s '%s': expected an IPv4 or IPv6 address\n", from, val);
     return -1;
   }
+  memcpy(field, addr, len + 1);
+  return 0;
+}
 
-  if (o->kind == OPT_BOOL) {
-    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-      if (strcmp(val, yes[i]) == 0 || strcmp(val, no[i]) == 0) {
-        *(unsigned long *)(void *)field = strcmp(val, yes[i]) == 0;
-        return 0;
-      }
-    }
-    fprintf(err, "greet-server: invalid %s '%s': expected yes or no\n", from, val);
+static int set_template(void *field, const struct opt *o, const char *val, const char *from,
+                        FILE *err)
+{
+  size_t at = 0;
+  greet_status st = greet_template_validate(val, strlen(val), &at, 0);
+
+  (void)o;
+  if (st != GREET_OK) {
+    fprintf(err, "greet-server: invalid %s '%s': %s, at byte %zu ('%s')\n", from, val,
+            greet_strerror(st), at, val + at);
     return -1;
   }
+  *(const char **)field = val[0] != '\0' ? val : NULL;   /* "": none */
+  return 0;
+}
 
+static int set_lang(void *field, const struct opt *o, const char *val, const char *from,
+                    FILE *err)
+{
+  char tag[LANG_TAG_CAP];
+  size_t n = 0;
+  greet_status st = greet_lang_lookup(val, strlen(val), tag, sizeof tag, &n, 0);
+
+  (void)o;
+  if (st == GREET_E_BAD_TAG) {
+    fprintf(err, "greet-server: invalid %s '%s': not a language tag (byte %zu), "
+                 "expected one like en, fr or pt-BR\n", from, val, n);
+    return -1;
+  }
+  if (st != GREET_OK) {
+    fprintf(err, "greet-server: invalid %s '%s': not a supported language "
+                 "(GET /languages lists them)\n", from, val);
+    return -1;
+  }
+  memcpy(field, tag, n + 1);
+  return 0;
+}
+
+static int set_file(void *field, const struct opt *o, const char *val, const char *from,
+                    FILE *err)
+{
+  (void)o;
+  if (val[0] == '\0') {
+    fprintf(err, "greet-server: invalid %s '': expected a file name\n", from);
+    return -1;
+  }
+  *(const char **)field = val;   /* argv and environ outlive cfg */
+  return 0;
+}
+
+static int set_choice(void *field, const struct opt *o, const char *val, const char *from,
+                      FILE *err)
+{
+  for (unsigned long i = 0; o->choices[i] != NULL; i++)
+    if (strcmp(val, o->choices[i]) == 0) {
+      *(unsigned long *)field = i;
+      return 0;
+    }
+  fprintf(err, "greet-server: invalid %s '%s': expected one of", from, val);
+  for (unsigned long i = 0; o->choices[i] != NULL; i++)
+    fprintf(err, "%s %s", i ? "," : "", o->choices[i]);
+  fprintf(err, "\n");
+  return -1;
+}
+
+static int set_bool(void *field, const struct opt *o, const char *val, const char *from,
+                    FILE *err)
+{
+  static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+
+  (void)o;
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+    if (strcmp(val, yes[i]) == 0 || strcmp(val, no[i]) == 0) {
+      *(unsigned long *)field = strcmp(val, yes[i]) == 0;
+      return 0;
+    }
+  }
+  fprintf(err, "greet-server: invalid %s '%s': expected yes or no\n", from, val);
+  return -1;
+}
+
+static int set_number(void *field, const struct opt *o, const char *val, const char *from,
+                      FILE *err)
+{
   char *end;
   unsigned long v;
+
   errno = 0;
   v = strtoul(val, &end, 10);
   if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno == ERANGE || v < o->min || v > o->max) {
@@ -226,8 +250,20 @@ static int set(struct server_config *cfg, const struct opt *o, const char *val,
             from, val, o->min, o->max);
     return -1;
   }
-  *(unsigned long *)(void *)field = v;
+  *(unsigned long *)field = v;
   return 0;
+}
+
+static setter *const setters[] = {
+  [OPT_NUMBER] = set_number, [OPT_ADDRESS] = set_address, [OPT_CHOICE] = set_choice,
+  [OPT_BOOL] = set_bool, [OPT_FILE] = set_file, [OPT_TEMPLATE] = set_template,
+  [OPT_LANG] = set_lang,
+};
+
+static int set(struct server_config *cfg, const struct opt *o, const char *val,
+               const char *from, FILE *err)
+{
+  return setters[o->kind]((char *)cfg + o->offset, o, val, from, err);
 }
 
 static const struct opt *find(const char *name, size_t len)
@@ -238,13 +274,11 @@ static const struct opt *find(const char *name, size_t len)
   return NULL;
 }
 
-enum config_result config_load(struct server_config *cfg, int argc, char **argv,
-                               FILE *out, FILE *err)
+/* The GREET_* variables that are set; 0, or -1 after an error. */
+static int from_environment(struct server_config *cfg, FILE *err)
 {
-  const char *prog = argc > 0 ? argv[0] : "greet-server";
   char from[96];
 
-  defaults(cfg);
   for (size_t i = 0; i < NOPTS; i++) {
     const char *env = getenv(opts[i].env);
     const char *name = opts[i].env;
@@ -256,55 +290,75 @@ enum config_result config_load(struct server_config *cfg, int argc, char **argv,
       continue;
     snprintf(from, sizeof from, "environment variable %s", name);
     if (set(cfg, &opts[i], env, from, err) != 0)
-      return CONFIG_ERROR;
+      return -1;
   }
+  return 0;
+}
 
+/* One option of argv at *i, which moves past a separate value.  0, or -1
+ * after an error. */
+static int from_argument(struct server_config *cfg, int argc, char **argv, int *i, FILE *err)
+{
+  const char *arg = argv[*i];
+  char from[96];
+
+  if (strncmp(arg, "--", 2) != 0) {
+    fprintf(err, "greet-server: unexpected argument '%s' (see --help)\n", arg);
+    return -1;
+  }
+  const char *eq = strchr(arg + 2, '=');
+  size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+  const struct opt *o = find(arg + 2, len);
+  const char *val = NULL;
+  if (o == NULL && eq == NULL && len > 3 && strncmp(arg + 2, "no-", 3) == 0) {
+    const struct opt *neg = find(arg + 5, len - 3);
+    if (neg != NULL && neg->kind == OPT_BOOL) {
+      o = neg;                 /* --no-access-log */
+      val = "no";
+    }
+  }
+  if (o == NULL) {
+    fprintf(err, "greet-server: unknown option '%.*s' (see --help)\n", (int)(len + 2), arg);
+    return -1;
+  }
+  if (val == NULL) {
+    if (o->kind == OPT_BOOL && eq == NULL)
+      val = "yes";             /* --access-log alone */
+    else
+      val = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+  }
+  if (val == NULL) {
+    fprintf(err, "greet-server: option --%s needs a value\n", o->name);
+    return -1;
+  }
+  snprintf(from, sizeof from, "value for --%s", o->name);
+  return set(cfg, o, val, from, err);
+}
+
+int config_load(struct server_config *cfg, int argc, char **argv, FILE *out, FILE *err)
+{
+  const char *prog = argc > 0 ? argv[0] : "greet-server";
+
+  defaults(cfg, err);
+  if (from_environment(cfg, err) != 0)
+    return -1;
   for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(out, prog);
-      return CONFIG_EXIT;
+      cfg->exit_now = 1;
+      return 0;
     }
-    if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+    if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
       fprintf(out, "greet-server %s (libgreet %s)\n", GREET_VERSION_STRING, greet_version_string());
-      return CONFIG_EXIT;
+      cfg->exit_now = 1;
+      return 0;
     }
-    if (strncmp(arg, "--", 2) != 0) {
-      fprintf(err, "greet-server: unexpected argument '%s' (see --help)\n", arg);
-      return CONFIG_ERROR;
-    }
-    const char *eq = strchr(arg + 2, '=');
-    size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-    const struct opt *o = find(arg + 2, len);
-    const char *val = NULL;
-    if (o == NULL && eq == NULL && len > 3 && strncmp(arg + 2, "no-", 3) == 0) {
-      const struct opt *neg = find(arg + 5, len - 3);
-      if (neg != NULL && neg->kind == OPT_BOOL) {
-        o = neg;                 /* --no-access-log */
-        val = "no";
-      }
-    }
-    if (o == NULL) {
-      fprintf(err, "greet-server: unknown option '%.*s' (see --help)\n", (int)(len + 2), arg);
-      return CONFIG_ERROR;
-    }
-    if (val == NULL) {
-      if (o->kind == OPT_BOOL && eq == NULL)
-        val = "yes";             /* --access-log alone */
-      else
-        val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    }
-    if (val == NULL) {
-      fprintf(err, "greet-server: option --%s needs a value\n", o->name);
-      return CONFIG_ERROR;
-    }
-    snprintf(from, sizeof from, "value for --%s", o->name);
-    if (set(cfg, o, val, from, err) != 0)
-      return CONFIG_ERROR;
+    if (from_argument(cfg, argc, argv, &i, err) != 0)
+      return -1;
   }
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
     fprintf(err, "greet-server: --tls-cert and --tls-key go together: give both or neither\n");
-    return CONFIG_ERROR;
+    return -1;
   }
-  return CONFIG_OK;
+  return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "util.h"
+
 struct server_config {
   char bind[64];              /* IPv4 or IPv6 address to listen on */
   unsigned long port;         /* 0: any free port, printed at start */
@@ -25,21 +27,16 @@ struct server_config {
   unsigned long drain_delay;  /* seconds of 503 readiness before closing */
   const char *tmpl;           /* --template, validated (points into argv or
                                * the environment), or NULL: the catalogue's */
-  char default_lang[16];      /* --default-lang as a canonical catalogue tag */
-};
-
-enum config_result {
-  CONFIG_OK = 0,    /* run the server */
-  CONFIG_EXIT = 1,  /* --help or --version was printed: exit 0 */
-  CONFIG_ERROR = 2  /* a message was printed to err: exit 2 */
+  char default_lang[LANG_TAG_CAP]; /* --default-lang as a canonical catalogue tag */
+  int exit_now;               /* --help or --version was printed: exit 0 */
 };
 
 /*
  * Fills cfg from the defaults, then the environment (GREET_<NAME>, and
  * PORT as a fallback for GREET_PORT), then argv: flags win.  Help and
- * version text go to out, errors to err.
+ * version text go to out (then cfg->exit_now is set), errors to err.
+ * Returns 0, or -1 after an error.
  */
-enum config_result config_load(struct server_config *cfg, int argc, char **argv,
-                               FILE *out, FILE *err);
+int config_load(struct server_config *cfg, int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* GREET_SERVER_CONFIG_H */

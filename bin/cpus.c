@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpus.h"
+#include "util.h"
 
 #define CPUS_PATH 4096   /* cgroup paths, mount points and ROOT joined */
 #define MOUNT_FIELDS 24  /* mountinfo fields read: 10 and the optional ones */
@@ -133,7 +134,7 @@ static void read_mounts(const char *root, struct hierarchy *v1, struct hierarchy
     }
     if (dash == 0 || dash + 3 >= nf)
       continue;
-    if (flen[dash + 1] == 7 && memcmp(field[dash + 1], "cgroup2", 7) == 0)
+    if (flen[dash + 1] == 7 && memcmp(field[dash + 1], LIT("cgroup2")) == 0)
       h = v2;
     else if (flen[dash + 1] == 6 && memcmp(field[dash + 1], "cgroup", 6) == 0 &&
              has_item(field[dash + 3], flen[dash + 3], "cpu"))

@@ -10,7 +10,8 @@
  * takes before libmicrohttpd closes the descriptor, so the reaper can
  * never shut down a descriptor that has since been reused.
  */
-#define _GNU_SOURCE 1   /* CLOCK_MONOTONIC_COARSE */
+
+#define _GNU_SOURCE 1   /* pthread_condattr_setclock */
 
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "deadline.h"
+#include "util.h"
 
 #define NSHARDS 32
 /* Expired records handled per shard lock; the callbacks run unlocked. */
@@ -53,37 +55,9 @@ struct deadline_table {
   int stopping;                   /* guarded by run_lock */
 };
 
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-#ifdef CLOCK_MONOTONIC_COARSE
-  /* a few ms of resolution is plenty for a deadline in seconds, and
-   * this is the call made once per request */
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void set_state(struct deadline_conn *c, uint64_t deadline_ns, enum deadline_phase phase)
 {
   atomic_store_explicit(&c->state, (deadline_ns << 2) | (uint64_t)phase, memory_order_relaxed);
-}
-
-const char *deadline_phase_name(enum deadline_phase phase)
-{
-  switch (phase) {
-  case DEADLINE_NEW:
-    return "new";
-  case DEADLINE_IDLE:
-    return "idle";
-  case DEADLINE_HEADERS:
-    return "headers";
-  case DEADLINE_BODY:
-    return "body";
-  }
-  return "unknown";
 }
 
 /* Shuts down up to BATCH overdue connections of one shard into out[];
@@ -129,7 +103,7 @@ static void *reaper(void *arg)
     if (t->stopping)
       break;
     pthread_mutex_unlock(&t->run_lock);
-    uint64_t now = now_ns();
+    uint64_t now = mono_coarse_ns();
     for (size_t i = 0; i < NSHARDS; i++) {
       size_t n;
       do {
@@ -229,7 +203,7 @@ struct deadline_conn *deadline_open(struct deadline_table *t, int fd,
   c->fd = fd;
   if (addr != NULL && addrlen > 0 && (size_t)addrlen <= sizeof c->addr)
     memcpy(&c->addr, addr, addrlen);
-  set_state(c, now_ns() + t->timeout_ns, DEADLINE_NEW);
+  set_state(c, mono_coarse_ns() + t->timeout_ns, DEADLINE_NEW);
   s = &t->shards[(unsigned)fd % NSHARDS];
   pthread_mutex_lock(&s->lock);
   c->next = s->head;
@@ -265,7 +239,7 @@ void deadline_clear(struct deadline_conn *c)
 void deadline_next(struct deadline_conn *c)
 {
   if (c != NULL)
-    set_state(c, now_ns() + c->table->timeout_ns, DEADLINE_IDLE);
+    set_state(c, mono_coarse_ns() + c->table->timeout_ns, DEADLINE_IDLE);
 }
 
 void deadline_close(struct deadline_conn *c)

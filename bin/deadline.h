@@ -78,7 +78,12 @@ void deadline_next(struct deadline_conn *c);
  */
 void deadline_close(struct deadline_conn *c);
 
-/* Label value of a phase: "new", "idle", "headers", "body". */
-const char *deadline_phase_name(enum deadline_phase phase);
+/* Label value of a phase: "new", "idle", "headers", "body" (the log's
+ * and the metrics' one spelling). */
+static inline const char *deadline_phase_name(enum deadline_phase phase)
+{
+  static const char *const names[DEADLINE_NPHASES] = {"new", "idle", "headers", "body"};
+  return (unsigned)phase < DEADLINE_NPHASES ? names[phase] : "unknown";
+}
 
 #endif /* GREET_SERVER_DEADLINE_H */

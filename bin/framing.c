@@ -17,11 +17,7 @@
 
 #include "fieldlist.h"
 #include "framing.h"
-
-static int ows(char c)
-{
-  return c == ' ' || c == '\t';
-}
+#include "util.h"
 
 static int name_is(const char *name, size_t len, const char *want, size_t want_len)
 {
@@ -31,32 +27,33 @@ static int name_is(const char *name, size_t len, const char *want, size_t want_l
 void framing_add(struct framing *f, const char *name, size_t name_len,
                  const char *value, size_t value_len)
 {
-  if (name_len > 0 && ows(name[name_len - 1]))
+  if (name_len > 0 && is_ows(name[name_len - 1]))
     f->space_before_colon = 1;
   if (value_len > 0 && memchr(value, '\0', value_len) != NULL)
     f->nul = 1;
-  if (name_is(name, name_len, "Host", 4)) {
+  if (name_is(name, name_len, LIT("Host"))) {
     f->hosts++;
-  } else if (name_is(name, name_len, "Content-Length", 14)) {
+  } else if (name_is(name, name_len, LIT("Content-Length"))) {
     if (f->content_lengths++ == 0) {
       f->length = value;
       f->length_len = value_len;
     } else if (value_len != f->length_len || memcmp(value, f->length, value_len) != 0) {
       f->lengths_differ = 1;
     }
-  } else if (name_is(name, name_len, "Transfer-Encoding", 17)) {
+  } else if (name_is(name, name_len, LIT("Transfer-Encoding"))) {
     /* The codings of several fields are one list: only the last field's
      * last coding decides whether the body is chunked. */
     const char *last;
     size_t last_len;
     f->transfer_encodings++;
-    f->te_exact = name_is(value, value_len, "chunked", 7);
+    f->te_exact = name_is(value, value_len, LIT("chunked"));
     fieldlist_last(value, value_len, &last, &last_len);
-    f->te_chunked_last = name_is(last, last_len, "chunked", 7);
+    f->te_chunked_last = name_is(last, last_len, LIT("chunked"));
   }
 }
 
-unsigned framing_verdict(const struct framing *f, int http11, const char **why)
+/* The status to refuse the request with, or 0. */
+static unsigned verdict(const struct framing *f, int http11, const char **why)
 {
   if (f->space_before_colon) {
     *why = "Bad Request: whitespace between a header field name and its colon\n";
@@ -91,4 +88,10 @@ unsigned framing_verdict(const struct framing *f, int http11, const char **why)
     return 400;
   }
   return 0;
+}
+
+int framing_refused(const struct framing *f, int http11, unsigned *status, const char **why)
+{
+  *status = verdict(f, http11, why);
+  return *status != 0;
 }

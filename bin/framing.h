@@ -31,11 +31,11 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
                  const char *value, size_t value_len);
 
 /*
- * 0 when the request may be served, else the status to refuse it with
- * (400, or 501 for a transfer coding other than chunked) and in *why a
- * one-line body naming the problem.  http11: the request is HTTP/1.1,
- * which must carry a Host field.
+ * Whether the request must be refused: 1 with the status in *status (400,
+ * or 501 for a transfer coding other than chunked) and in *why a one-line
+ * body naming the problem; 0 when it may be served.  http11: the request
+ * is HTTP/1.1, which must carry a Host field.
  */
-unsigned framing_verdict(const struct framing *f, int http11, const char **why);
+int framing_refused(const struct framing *f, int http11, unsigned *status, const char **why);
 
 #endif /* GREET_SERVER_FRAMING_H */

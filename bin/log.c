@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reqid.h"
+#include "util.h"
 
 static enum log_format log_fmt = LOG_JSON;
 static enum log_level log_min = LOG_INFO;
@@ -192,83 +194,101 @@ static char *put_esc(char *d, const char *s, size_t len, size_t max, int json, i
   return d + log_escape(s, *cut ? max : len, json, !json, d);
 }
 
+/* The JSON object of an access line, from d; returns its end. */
+static char *format_json(char *d, const struct log_access *a, unsigned lvl, int64_t sec,
+                         unsigned msec)
+{
+  int path_cut = 0, cut = 0;
+
+  d = put_s(d, "{\"time\":\"");
+  d = put_time(d, sec, msec);
+  d = put_s(d, "\",\"level\":\"");
+  d = put_s(d, level_names[lvl]);
+  d = put_s(d, "\",\"msg\":\"");
+  d = put_s(d, a->msg ? a->msg : "request");
+  d = put_s(d, "\"");
+  if (a->method) {
+    d = put_s(d, ",\"method\":\"");
+    d = put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 1, &cut);
+    *d++ = '"';
+  }
+  if (a->path) {
+    d = put_s(d, ",\"path\":\"");
+    d = put_esc(d, a->path, a->path_len, LOG_PATH_MAX, 1, &path_cut);
+    *d++ = '"';
+    if (path_cut)
+      d = put_s(d, ",\"path_truncated\":true");
+  }
+  d = put_s(d, ",\"status\":");
+  d = put_u(d, a->status);
+  d = put_s(d, ",\"duration\":");
+  d = put_seconds(d, a->duration_ns);
+  d = put_s(d, ",\"bytes\":");
+  d = put_u(d, a->bytes);
+  if (a->remote) {
+    d = put_s(d, ",\"remote\":\"");
+    d = put_esc(d, a->remote, strlen(a->remote), ADDR_TEXT_CAP, 1, &cut);
+    *d++ = '"';
+  }
+  if (a->request_id) {
+    d = put_s(d, ",\"request_id\":\"");
+    d = put_esc(d, a->request_id, strlen(a->request_id), REQID_MAX, 1, &cut);
+    *d++ = '"';
+  }
+  return put_s(d, "}\n");
+}
+
+/* The text form of an access line, from d; returns its end. */
+static char *format_text(char *d, const struct log_access *a, unsigned lvl, int64_t sec,
+                         unsigned msec)
+{
+  int path_cut = 0, cut = 0;
+
+  d = put_time(d, sec, msec);
+  *d++ = ' ';
+  d = put_s(d, level_upper[lvl]);
+  *d++ = ' ';
+  d = a->method ? put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 0, &cut)
+                : put_s(d, "-");
+  *d++ = ' ';
+  d = a->path ? put_esc(d, a->path, a->path_len, LOG_PATH_MAX, 0, &path_cut) : put_s(d, "-");
+  if (path_cut)
+    d = put_s(d, "[...]");
+  *d++ = ' ';
+  d = put_u(d, a->status);
+  *d++ = ' ';
+  d = put_seconds(d, a->duration_ns);
+  d = put_s(d, "s ");
+  d = put_u(d, a->bytes);
+  d = put_s(d, "B ");
+  d = a->remote ? put_esc(d, a->remote, strlen(a->remote), ADDR_TEXT_CAP, 0, &cut) : put_s(d, "-");
+  d = put_s(d, " id=");
+  d = a->request_id ? put_esc(d, a->request_id, strlen(a->request_id), REQID_MAX, 0, &cut)
+                    : put_s(d, "-");
+  if (a->msg) {
+    *d++ = ' ';
+    d = put_s(d, a->msg);
+  }
+  *d++ = '\n';
+  return d;
+}
+
 size_t log_format_access(enum log_format format, const struct log_access *a,
                          int64_t sec, unsigned msec, char *buf, size_t cap)
 {
-  char *d = buf;
-  int json = format == LOG_JSON, path_cut = 0, method_cut = 0;
   unsigned lvl = (unsigned)a->level <= LOG_ERROR ? (unsigned)a->level : LOG_ERROR;
+  char *end;
 
-  /* Every field is bounded: 5 bytes per path/method byte, 128 for the
-   * request id (checked before), 64 for the address, 300 for the rest. */
+  /* Every field is bounded: 5 bytes per path/method byte, REQID_MAX for
+   * the request id (checked before), ADDR_TEXT_CAP for the address, 300
+   * for the rest. */
   if (cap < LOG_LINE_MAX)
     return 0;
-  if (json) {
-    d = put_s(d, "{\"time\":\"");
-    d = put_time(d, sec, msec);
-    d = put_s(d, "\",\"level\":\"");
-    d = put_s(d, level_names[lvl]);
-    d = put_s(d, "\",\"msg\":\"");
-    d = put_s(d, a->msg ? a->msg : "request");
-    d = put_s(d, "\"");
-    if (a->method) {
-      d = put_s(d, ",\"method\":\"");
-      d = put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 1, &method_cut);
-      *d++ = '"';
-    }
-    if (a->path) {
-      d = put_s(d, ",\"path\":\"");
-      d = put_esc(d, a->path, a->path_len, LOG_PATH_MAX, 1, &path_cut);
-      *d++ = '"';
-      if (path_cut)
-        d = put_s(d, ",\"path_truncated\":true");
-    }
-    d = put_s(d, ",\"status\":");
-    d = put_u(d, a->status);
-    d = put_s(d, ",\"duration\":");
-    d = put_seconds(d, a->duration_ns);
-    d = put_s(d, ",\"bytes\":");
-    d = put_u(d, a->bytes);
-    if (a->remote) {
-      d = put_s(d, ",\"remote\":\"");
-      d = put_esc(d, a->remote, strlen(a->remote), 64, 1, &method_cut);
-      *d++ = '"';
-    }
-    if (a->request_id) {
-      d = put_s(d, ",\"request_id\":\"");
-      d = put_esc(d, a->request_id, strlen(a->request_id), 128, 1, &method_cut);
-      *d++ = '"';
-    }
-    d = put_s(d, "}\n");
-  } else {
-    d = put_time(d, sec, msec);
-    *d++ = ' ';
-    d = put_s(d, level_upper[lvl]);
-    *d++ = ' ';
-    d = a->method ? put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 0, &method_cut)
-                  : put_s(d, "-");
-    *d++ = ' ';
-    d = a->path ? put_esc(d, a->path, a->path_len, LOG_PATH_MAX, 0, &path_cut) : put_s(d, "-");
-    if (path_cut)
-      d = put_s(d, "[...]");
-    *d++ = ' ';
-    d = put_u(d, a->status);
-    *d++ = ' ';
-    d = put_seconds(d, a->duration_ns);
-    d = put_s(d, "s ");
-    d = put_u(d, a->bytes);
-    d = put_s(d, "B ");
-    d = a->remote ? put_esc(d, a->remote, strlen(a->remote), 64, 0, &method_cut) : put_s(d, "-");
-    d = put_s(d, " id=");
-    d = a->request_id ? put_esc(d, a->request_id, strlen(a->request_id), 128, 0, &method_cut)
-                      : put_s(d, "-");
-    if (a->msg) {
-      *d++ = ' ';
-      d = put_s(d, a->msg);
-    }
-    *d++ = '\n';
-  }
-  return (size_t)(d - buf);
+  if (format == LOG_JSON)
+    end = format_json(buf, a, lvl, sec, msec);
+  else
+    end = format_text(buf, a, lvl, sec, msec);
+  return (size_t)(end - buf);
 }
 
 /* One write(2) per line; a short write (a full disk, a slow terminal) is

@@ -2,14 +2,12 @@
  * main.c - greet-server: configuration, start, wait for a signal, drain,
  * stop.
  */
-#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+#define _GNU_SOURCE 1   /* sigtimedwait */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +16,12 @@
 #include <time.h>
 
 #include "config.h"
-#include "http.h"
+#include "daemon.h"
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
 #include "tls.h"
+#include "util.h"
 
 /* How often the drain checks whether the last request has finished. */
 #define DRAIN_POLL_NS 10000000L
@@ -35,13 +34,6 @@ static const char *signame(int sig)
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
 }
 
-static long long mono_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * Waits for a signal in `set` for at most ns nanoseconds (forever when
  * ns < 0), sending WATCHDOG=1 every half watchdog interval meanwhile.
@@ -49,11 +41,11 @@ static long long mono_ns(void)
  */
 static int wait_signal(const sigset_t *set, long long ns, unsigned long long watchdog_usec)
 {
-  long long deadline = ns >= 0 ? mono_ns() + ns : -1;
+  long long deadline = ns >= 0 ? (long long)mono_ns() + ns : -1;
   long long ping = watchdog_usec ? (long long)watchdog_usec * 500 : -1;
 
   for (;;) {
-    long long left = deadline >= 0 ? deadline - mono_ns() : -1;
+    long long left = deadline >= 0 ? deadline - (long long)mono_ns() : -1;
     long long step = left;
     if (deadline >= 0 && left <= 0)
       return 0;
@@ -81,22 +73,13 @@ static void describe(const struct server_config *cfg, int listen_fd, unsigned po
 {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  char ip[INET6_ADDRSTRLEN] = "";
+  char addr[ADDR_TEXT_CAP];
   const char *scheme = cfg->tls_cert != NULL ? "https" : "http";
 
-  if (listen_fd >= 0 && getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0) {
-    if (ss.ss_family == AF_INET6) {
-      const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
-      inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
-      snprintf(buf, cap, "%s://[%s]:%u", scheme, ip, ntohs(s6->sin6_port));
-      return;
-    }
-    if (ss.ss_family == AF_INET) {
-      const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
-      inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
-      snprintf(buf, cap, "%s://%s:%u", scheme, ip, ntohs(s4->sin_port));
-      return;
-    }
+  if (listen_fd >= 0 && getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0 &&
+      addr_format((const struct sockaddr *)&ss, addr, sizeof addr) > 0) {
+    snprintf(buf, cap, "%s://%s", scheme, addr);
+    return;
   }
   snprintf(buf, cap, "%s://%s%s%s:%u", scheme, strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
            strchr(cfg->bind, ':') ? "]" : "", port);
@@ -106,9 +89,8 @@ static void describe(const struct server_config *cfg, int listen_fd, unsigned po
  * One malloc arena for every thread.  libmicrohttpd allocates each
  * connection's memory pool (--connection-memory) with malloc; with glibc's
  * default of an arena per thread, pools freed by one worker are not reused
- * by another, and peak RSS at 1000 connections climbed from 14.2 to
- * 17.4 MiB over four rounds of wrk, where one arena stayed at 14.1 MiB
- * (docs/performance.md).  The per-request allocations (responses and
+ * by another, so peak RSS keeps growing under load where one arena stays
+ * flat (figures in docs/performance.md).  The per-request allocations (responses and
  * their headers) are small and served by each thread's tcache without the
  * arena lock.  MALLOC_ARENA_MAX in the environment still wins.
  */
@@ -121,70 +103,25 @@ static void one_malloc_arena(void)
 }
 
 /*
- * SIGINT and SIGTERM are blocked before the daemon starts, so every thread
- * libmicrohttpd creates inherits the mask and the signals can only be
- * taken here, by sigwait(): no handler runs in a worker thread mid-request.
- *
- * Shutdown: readiness turns 503 and responses say "Connection: close"
- * (http_begin_drain); after --drain-delay the listening socket stops
- * accepting; requests in flight get up to --shutdown-timeout to finish;
- * then every connection is closed and the process exits 0.  A second
- * signal skips what is left of the wait.
+ * The shutdown after the first signal: --drain-delay of 503 readiness,
+ * then no new connections, then up to --shutdown-timeout for requests in
+ * flight.  Connections left with nothing in flight for IDLE_GRACE_NS are
+ * idle keep-alive ones and are not waited for; a second signal ends the
+ * wait at once.
  */
-int main(int argc, char **argv)
+static void drain(struct daemon *srv, const struct server_config *cfg, const sigset_t *stop,
+                  unsigned long long watchdog)
 {
-  struct server_config cfg;
-  struct http_server *srv;
-  sigset_t stop;
-  char where[128];
-  int sig, listen_fd;
-
-  switch (config_load(&cfg, argc, argv, stdout, stderr)) {
-  case CONFIG_OK:
-    break;
-  case CONFIG_EXIT:
-    return 0;
-  case CONFIG_ERROR:
-    return 2;
-  }
-  if (cfg.tls_cert != NULL && tls_load(cfg.tls_cert, cfg.tls_key, stderr) != 0)
-    return 2;
-  log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
-  one_malloc_arena();
-
-  signal(SIGPIPE, SIG_IGN);
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-  listen_fd = service_listen_fd();
-  srv = http_start_socket(&cfg, listen_fd);
-  if (srv == NULL)
-    return 1;
-  http_set_ready(srv, 1);
-  describe(&cfg, listen_fd, http_port(srv), where, sizeof where);
-  log_msg(LOG_INFO, "listening on %s (%lu thread%s%s)", where, cfg.threads,
-          cfg.threads == 1 ? "" : "s", listen_fd >= 0 ? ", socket from the service manager" : "");
-  service_notify("READY=1");
-
-  unsigned long long watchdog = service_watchdog_usec();
-  sig = wait_signal(&stop, -1, watchdog);
-  log_msg(LOG_INFO, "%s: draining (drain delay %lus, shutdown timeout %lus)", signame(sig),
-          cfg.drain_delay, cfg.shutdown_timeout);
-  service_notify("STOPPING=1");
-  http_begin_drain(srv);
-
   int hurry = 0;
-  if (cfg.drain_delay > 0)
-    hurry = wait_signal(&stop, (long long)cfg.drain_delay * 1000000000LL, watchdog) != 0;
-  http_stop_accepting(srv);
+  if (cfg->drain_delay > 0)
+    hurry = wait_signal(stop, (long long)cfg->drain_delay * 1000000000LL, watchdog) != 0;
+  daemon_stop_accepting(srv);
 
-  long long deadline = mono_ns() + (long long)cfg.shutdown_timeout * 1000000000LL;
+  long long deadline = (long long)mono_ns() + (long long)cfg->shutdown_timeout * 1000000000LL;
   long long idle_since = -1;
   while (!hurry) {
-    long long t = mono_ns();
-    long in_flight = http_in_flight(srv), conns = http_connections(srv);
+    long long t = (long long)mono_ns();
+    long in_flight = daemon_in_flight(), conns = daemon_connections();
     if (in_flight <= 0 && conns <= 0)
       break;
     if (in_flight > 0)
@@ -197,9 +134,63 @@ int main(int argc, char **argv)
       log_msg(LOG_WARN, "shutdown timeout: closing %ld requests in flight", in_flight);
       break;
     }
-    hurry = wait_signal(&stop, DRAIN_POLL_NS, 0) != 0;
+    hurry = wait_signal(stop, DRAIN_POLL_NS, 0) != 0;
   }
-  http_stop(srv);
+}
+
+/*
+ * SIGINT and SIGTERM are blocked before the daemon starts, so every thread
+ * libmicrohttpd creates inherits the mask and the signals can only be
+ * taken here, by sigwait(): no handler runs in a worker thread mid-request.
+ *
+ * Shutdown: readiness turns 503 and responses say "Connection: close"
+ * (daemon_begin_drain); after --drain-delay the listening socket stops
+ * accepting; requests in flight get up to --shutdown-timeout to finish;
+ * then every connection is closed and the process exits 0.  A second
+ * signal skips what is left of the wait.
+ */
+int main(int argc, char **argv)
+{
+  struct server_config cfg;
+  struct daemon *srv;
+  sigset_t stop;
+  char where[URL_TEXT_CAP];
+  int sig, listen_fd;
+
+  if (config_load(&cfg, argc, argv, stdout, stderr) != 0)
+    return 2;
+  if (cfg.exit_now)
+    return 0;
+  if (cfg.tls_cert != NULL && tls_load(cfg.tls_cert, cfg.tls_key, stderr) != 0)
+    return 2;
+  log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
+  one_malloc_arena();
+
+  signal(SIGPIPE, SIG_IGN);
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+  listen_fd = service_listen_fd();
+  srv = daemon_start(&cfg, listen_fd);
+  if (srv == NULL)
+    return 1;
+  daemon_set_ready(srv, 1);
+  describe(&cfg, listen_fd, daemon_port(srv), where, sizeof where);
+  log_msg(LOG_INFO, "listening on %s (%lu thread%s%s)", where, cfg.threads,
+          cfg.threads == 1 ? "" : "s", listen_fd >= 0 ? ", socket from the service manager" : "");
+  service_notify("READY=1");
+
+  unsigned long long watchdog = service_watchdog_usec();
+  sig = wait_signal(&stop, -1, watchdog);
+  log_msg(LOG_INFO, "%s: draining (drain delay %lus, shutdown timeout %lus)", signame(sig),
+          cfg.drain_delay, cfg.shutdown_timeout);
+  service_notify("STOPPING=1");
+  daemon_begin_drain(srv);
+
+  drain(srv, &cfg, &stop, watchdog);
+  daemon_stop(srv);
   log_msg(LOG_INFO, "stopped");
   metrics_free();
   return 0;

@@ -8,19 +8,17 @@
  * a relaxed store (no lock prefix), and a scrape's relaxed loads see each
  * 64-bit value whole.
  */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime, gmtime_r, sysconf */
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "metrics.h"
+#include "util.h"
 
 static const uint64_t bucket_ns[METRICS_NBUCKETS] = {
   100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 25000000,
@@ -37,15 +35,13 @@ static const char *const method_names[METRICS_NMETHODS] = {
   "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "other",
 };
 
-static const char *const phase_names[METRICS_NPHASES] = {"new", "idle", "headers", "body"};
-
 struct shard {
   _Atomic uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   _Atomic uint64_t buckets[METRICS_NBUCKETS + 1];
   _Atomic uint64_t duration_sum_ns;
   _Atomic int64_t in_flight;
   _Atomic int64_t connections;
-  _Atomic uint64_t header_timeouts[METRICS_NPHASES];
+  _Atomic uint64_t header_timeouts[DEADLINE_NPHASES];
   struct shard *next;
 };
 
@@ -139,7 +135,7 @@ void metrics_count_request(enum metrics_method m, unsigned status, uint64_t dura
 
 void metrics_count_header_timeout(unsigned phase)
 {
-  if (phase < METRICS_NPHASES)
+  if (phase < DEADLINE_NPHASES)
     bump(&shard()->header_timeouts[phase], 1);
 }
 
@@ -181,7 +177,7 @@ void metrics_snapshot(struct metrics_snapshot *snap)
     snap->duration_sum_ns += atomic_load_explicit(&s->duration_sum_ns, memory_order_relaxed);
     snap->in_flight += atomic_load_explicit(&s->in_flight, memory_order_relaxed);
     snap->connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
-    for (unsigned p = 0; p < METRICS_NPHASES; p++)
+    for (unsigned p = 0; p < DEADLINE_NPHASES; p++)
       snap->header_timeouts[p] += atomic_load_explicit(&s->header_timeouts[p], memory_order_relaxed);
   }
 }
@@ -197,182 +193,124 @@ void metrics_free(void)
   my_shard = NULL;
 }
 
-void metrics_read_process(struct metrics_process *p)
-{
-  long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-  char buf[1024];
-  FILE *f;
-
-  p->cpu_seconds = -1;
-  p->start_time_seconds = -1;
-  p->resident_bytes = -1;
-  p->virtual_bytes = -1;
-  p->open_fds = -1;
-  p->max_fds = -1;
-
-  /* /proc/self/stat: "pid (comm) state ...": comm may hold spaces and
-   * parentheses, so the fields are counted from the last ')' */
-  f = fopen("/proc/self/stat", "r");
-  if (f != NULL) {
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p2 = strrchr(buf, ')');
-    unsigned long long utime, stime, start, vsize;
-    long long rss;
-    if (p2 != NULL && tick > 0 &&
-        sscanf(p2 + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-                       "%*d %*d %llu %llu %lld", &utime, &stime, &start, &vsize, &rss) == 5) {
-      p->cpu_seconds = (double)(utime + stime) / (double)tick;
-      p->virtual_bytes = (int64_t)vsize;
-      p->resident_bytes = (int64_t)rss * page;
-      f = fopen("/proc/stat", "r");
-      if (f != NULL) {
-        unsigned long long btime;
-        while (fgets(buf, sizeof buf, f) != NULL)
-          if (sscanf(buf, "btime %llu", &btime) == 1) {
-            p->start_time_seconds = (double)btime + (double)start / (double)tick;
-            break;
-          }
-        fclose(f);
-      }
-    }
-  }
-
-  DIR *d = opendir("/proc/self/fd");
-  if (d != NULL) {
-    int64_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-      if (e->d_name[0] != '.')
-        n++;
-    closedir(d);
-    p->open_fds = n - 1;    /* not the directory's own descriptor */
-  }
-
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    p->max_fds = (int64_t)rl.rlim_cur;
-}
-
-/* An appender that keeps counting past cap, like snprintf. */
-struct out {
-  char *buf;
-  size_t cap, len;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void put(struct out *o, const char *fmt, ...)
-{
-  va_list ap;
-  size_t room = o->len < o->cap ? o->cap - o->len : 0;
-  int n;
-
-  va_start(ap, fmt);
-  n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    o->len += (size_t)n;
-}
-
 /* A label value with \, " and newline escaped as the format requires. */
 static void put_label(struct out *o, const char *v)
 {
   for (; v != NULL && *v; v++) {
     if (*v == '\\' || *v == '"')
-      put(o, "\\%c", *v);
+      out_printf(o, "\\%c", *v);
     else if (*v == '\n')
-      put(o, "\\n");
+      out_printf(o, "\\n");
     else
-      put(o, "%c", *v);
+      out_printf(o, "%c", *v);
   }
 }
 
 static void head(struct out *o, const char *name, const char *type, const char *help)
 {
-  put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The request counters and the duration histogram. */
+static void render_requests(const struct metrics_snapshot *snap, struct out *o)
+{
+  uint64_t cum = 0;
+
+  head(o, "http_requests_total", "counter",
+       "HTTP requests answered, by method and status code.");
+  for (unsigned m = 0; m < METRICS_NMETHODS; m++)
+    for (unsigned c = 0; c < METRICS_NCODES; c++)
+      if (snap->requests[m][c] != 0)
+        out_printf(o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
+                   c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
+
+  head(o, "http_request_duration_seconds", "histogram",
+       "Time from the request line to the queued response.");
+  for (unsigned b = 0; b < METRICS_NBUCKETS; b++) {
+    cum += snap->buckets[b];
+    out_printf(o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
+               (unsigned long long)cum);
+  }
+  cum += snap->buckets[METRICS_NBUCKETS];
+  out_printf(o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+  out_printf(o, "http_request_duration_seconds_sum %llu.%09llu\n",
+             (unsigned long long)(snap->duration_sum_ns / 1000000000u),
+             (unsigned long long)(snap->duration_sum_ns % 1000000000u));
+  out_printf(o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
+}
+
+/* Gauges of the server now, the header timeouts and the build. */
+static void render_server(const struct metrics_snapshot *snap, const struct metrics_info *info,
+                          struct out *o)
+{
+  head(o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
+  out_printf(o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
+  head(o, "http_connections_open", "gauge", "Open client connections.");
+  out_printf(o, "http_connections_open %lld\n", (long long)snap->connections);
+  head(o, "greet_header_timeouts_total", "counter",
+       "Connections closed because a request did not arrive whole within --header-timeout, "
+       "by where it stood: new (no request line yet), idle (kept alive, no next request), "
+       "headers, body.");
+  for (unsigned p = 0; p < DEADLINE_NPHASES; p++)
+    out_printf(o, "greet_header_timeouts_total{phase=\"%s\"} %llu\n",
+               deadline_phase_name((enum deadline_phase)p),
+               (unsigned long long)snap->header_timeouts[p]);
+
+  head(o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
+  out_printf(o, "greet_build_info{version=\"");
+  put_label(o, info->version);
+  out_printf(o, "\",libgreet=\"");
+  put_label(o, info->libgreet);
+  out_printf(o, "\",libmicrohttpd=\"");
+  put_label(o, info->microhttpd);
+  out_printf(o, "\"} 1\n");
+  head(o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
+  out_printf(o, "greet_ready %d\n", info->ready ? 1 : 0);
+}
+
+/* The process_* metrics that could be read, in the client libraries'
+ * names and help texts. */
+static void render_process(const struct metrics_process *proc, struct out *o)
+{
+  /* every value is exact as a double: byte counts below 2^53 */
+  const struct {
+    const char *name, *type, *help;
+    double value;
+    int integer;
+  } rows[] = {
+    {"process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+     proc->cpu_seconds, 0},
+    {"process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+     (double)proc->resident_bytes, 1},
+    {"process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+     (double)proc->virtual_bytes, 1},
+    {"process_open_fds", "gauge", "Number of open file descriptors.", (double)proc->open_fds, 1},
+    {"process_max_fds", "gauge", "Maximum number of open file descriptors.",
+     (double)proc->max_fds, 1},
+    {"process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+     proc->start_time_seconds, 0},
+  };
+
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    if (rows[i].value < 0)
+      continue;
+    head(o, rows[i].name, rows[i].type, rows[i].help);
+    if (rows[i].integer)
+      out_printf(o, "%s %lld\n", rows[i].name, (long long)rows[i].value);
+    else
+      out_printf(o, "%s %.2f\n", rows[i].name, rows[i].value);
+  }
 }
 
 size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_process *proc,
                       const struct metrics_info *info, char *buf, size_t cap)
 {
   struct out o = {buf, cap, 0};
-  uint64_t cum = 0;
 
   if (cap > 0)
     buf[0] = '\0';
-
-  head(&o, "http_requests_total", "counter",
-       "HTTP requests answered, by method and status code.");
-  for (unsigned m = 0; m < METRICS_NMETHODS; m++)
-    for (unsigned c = 0; c < METRICS_NCODES; c++)
-      if (snap->requests[m][c] != 0)
-        put(&o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
-            c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
-
-  head(&o, "http_request_duration_seconds", "histogram",
-       "Time from the request line to the queued response.");
-  for (unsigned b = 0; b < METRICS_NBUCKETS; b++) {
-    cum += snap->buckets[b];
-    put(&o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
-        (unsigned long long)cum);
-  }
-  cum += snap->buckets[METRICS_NBUCKETS];
-  put(&o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-  put(&o, "http_request_duration_seconds_sum %llu.%09llu\n",
-      (unsigned long long)(snap->duration_sum_ns / 1000000000u),
-      (unsigned long long)(snap->duration_sum_ns % 1000000000u));
-  put(&o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
-
-  head(&o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
-  put(&o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
-  head(&o, "http_connections_open", "gauge", "Open client connections.");
-  put(&o, "http_connections_open %lld\n", (long long)snap->connections);
-  head(&o, "greet_header_timeouts_total", "counter",
-       "Connections closed because a request did not arrive whole within --header-timeout, "
-       "by where it stood: new (no request line yet), idle (kept alive, no next request), "
-       "headers, body.");
-  for (unsigned p = 0; p < METRICS_NPHASES; p++)
-    put(&o, "greet_header_timeouts_total{phase=\"%s\"} %llu\n", phase_names[p],
-        (unsigned long long)snap->header_timeouts[p]);
-
-  head(&o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
-  put(&o, "greet_build_info{version=\"");
-  put_label(&o, info->version);
-  put(&o, "\",libgreet=\"");
-  put_label(&o, info->libgreet);
-  put(&o, "\",libmicrohttpd=\"");
-  put_label(&o, info->microhttpd);
-  put(&o, "\"} 1\n");
-  head(&o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
-  put(&o, "greet_ready %d\n", info->ready ? 1 : 0);
-
-  if (proc->cpu_seconds >= 0) {
-    head(&o, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-    put(&o, "process_cpu_seconds_total %.2f\n", proc->cpu_seconds);
-  }
-  if (proc->resident_bytes >= 0) {
-    head(&o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    put(&o, "process_resident_memory_bytes %lld\n", (long long)proc->resident_bytes);
-  }
-  if (proc->virtual_bytes >= 0) {
-    head(&o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-    put(&o, "process_virtual_memory_bytes %lld\n", (long long)proc->virtual_bytes);
-  }
-  if (proc->open_fds >= 0) {
-    head(&o, "process_open_fds", "gauge", "Number of open file descriptors.");
-    put(&o, "process_open_fds %lld\n", (long long)proc->open_fds);
-  }
-  if (proc->max_fds >= 0) {
-    head(&o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    put(&o, "process_max_fds %lld\n", (long long)proc->max_fds);
-  }
-  if (proc->start_time_seconds >= 0) {
-    head(&o, "process_start_time_seconds", "gauge",
-         "Start time of the process since unix epoch in seconds.");
-    put(&o, "process_start_time_seconds %.2f\n", proc->start_time_seconds);
-  }
+  render_requests(snap, &o);
+  render_server(snap, info, &o);
+  render_process(proc, &o);
   return o.len;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deadline.h"
+
 /* Method label values: the methods greet-server knows, then "other". */
 enum metrics_method {
   METRICS_GET = 0,
@@ -33,20 +35,17 @@ enum metrics_method {
 /* Upper bounds of http_request_duration_seconds, in nanoseconds. */
 #define METRICS_NBUCKETS 16
 
-/* greet_header_timeouts_total's phase label: the order of enum
- * deadline_phase (deadline.h): new, idle, headers, body. */
-#define METRICS_NPHASES 4
-
 struct metrics_snapshot {
   uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   uint64_t buckets[METRICS_NBUCKETS + 1];   /* not cumulative; last is +Inf */
   uint64_t duration_sum_ns;
   int64_t in_flight;
   int64_t connections;
-  uint64_t header_timeouts[METRICS_NPHASES];
+  uint64_t header_timeouts[DEADLINE_NPHASES];
 };
 
-/* Process figures for the process_* metrics; a field < 0 is left out. */
+/* Process figures for the process_* metrics (process.h reads them); a
+ * field < 0 is left out. */
 struct metrics_process {
   double cpu_seconds;
   double start_time_seconds;   /* since the Unix epoch */
@@ -78,7 +77,7 @@ void metrics_count_request(enum metrics_method m, unsigned status, uint64_t dura
 void metrics_count_status(enum metrics_method m, unsigned status);
 
 /* Counts a connection closed by the request deadline, by phase
- * (0..METRICS_NPHASES-1, as enum deadline_phase). */
+ * (0..DEADLINE_NPHASES-1, as enum deadline_phase). */
 void metrics_count_header_timeout(unsigned phase);
 
 /* In-flight requests (+1 when a request line arrives, -1 when it ends)
@@ -94,9 +93,6 @@ int64_t metrics_connections(void);
  * value is read atomically, and the sum is as of some moment during the
  * call for each value (not one instant for all). */
 void metrics_snapshot(struct metrics_snapshot *snap);
-
-/* Reads /proc/self for *proc; fields it cannot read are set to -1. */
-void metrics_read_process(struct metrics_process *proc);
 
 /*
  * Renders the Prometheus text format 0.0.4 into buf (like snprintf:

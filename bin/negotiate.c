@@ -8,15 +8,16 @@
 #include <string.h>
 
 #include "negotiate.h"
+#include "util.h"
 
 static const struct {
   const char *type, *sub;
   size_t type_len, sub_len;
   const char *content_type;
 } media[NEG_NMEDIA] = {
-  [NEG_TEXT] = {"text", "plain", 4, 5, "text/plain; charset=utf-8"},
-  [NEG_JSON] = {"application", "json", 11, 4, "application/json"},
-  [NEG_HTML] = {"text", "html", 4, 4, "text/html; charset=utf-8"},
+  [NEG_TEXT] = {"text", "plain", 4, 5, CONTENT_TYPE_TEXT},
+  [NEG_JSON] = {"application", "json", 11, 4, CONTENT_TYPE_JSON},
+  [NEG_HTML] = {"text", "html", 4, 4, CONTENT_TYPE_HTML},
 };
 
 const char *negotiate_content_type(enum neg_media m)
@@ -50,13 +51,6 @@ static size_t token(const char *p, const char *end)
   while (p < end && tchar((unsigned char)*p))
     p++;
   return (size_t)(p - s);
-}
-
-static const char *ows(const char *p, const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t'))
-    p++;
-  return p;
 }
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
@@ -126,14 +120,14 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
   r->params = 0;
   r->foreign = 0;
   for (;;) {
-    const char *q = ows(p, end);
+    const char *q = skip_ows(p, end);
     if (q == end || *q == ',') {
       p = q;
       break;
     }
     if (*q != ';')
       return skip_item(q, end);
-    p = ows(q + 1, end);
+    p = skip_ows(q + 1, end);
     if (p == end || *p == ',' || *p == ';')
       continue;                         /* an empty parameter */
     const char *name = p;
@@ -205,7 +199,7 @@ int negotiate_media(const char *accept, size_t len, unsigned offered)
     while (p < end) {
       struct range r;
       int ok;
-      p = ows(p, end);
+      p = skip_ows(p, end);
       if (p < end && *p == ',') {
         p++;
         continue;

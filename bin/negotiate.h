@@ -2,7 +2,7 @@
  * negotiate.h - proactive content negotiation on the Accept field
  * (RFC 9110 section 12.5.1): which of the representations greet-server
  * offers a client takes.  Pure: no libmicrohttpd types, no allocation,
- * tested as is by tests/test_negotiate.c.  (Accept-Language is libgreet's
+ * tested as is by tests/bin/test_negotiate.c.  (Accept-Language is libgreet's
  * greet_accept_language().)
  */
 #ifndef GREET_SERVER_NEGOTIATE_H

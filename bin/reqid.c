@@ -1,7 +1,7 @@
 /*
  * reqid.c - request id check and generation.
  */
-#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+#define _GNU_SOURCE 1   /* getrandom */
 
 #include <stdint.h>
 #include <string.h>
@@ -64,7 +64,7 @@ static void seed(void)
   seeded = 1;
 }
 
-void reqid_generate(char out[33])
+void reqid_generate(char out[REQID_GENERATED_CAP])
 {
   static const char hex[] = "0123456789abcdef";
 

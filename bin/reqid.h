@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 
-/* Longest id accepted from a client; a generated one is 32 hex digits. */
+/* Longest id accepted from a client; a generated one is 32 hex digits,
+ * written with its NUL into REQID_GENERATED_CAP bytes. */
 #define REQID_MAX 128u
+#define REQID_GENERATED_CAP 33
 
 /*
  * Whether s (NUL-terminated, may be NULL) is a well-formed request id:
@@ -18,11 +20,11 @@
 int reqid_valid(const char *s);
 
 /*
- * Writes 32 lower-case hex digits and a NUL to out (33 bytes): 128 bits
+ * Writes 32 lower-case hex digits and a NUL to out: 128 bits
  * from a per-thread generator seeded by getrandom(2) on first use.  Ids
  * must be unique, not secret, so a fast non-cryptographic generator
  * (xoshiro256**) is enough; no lock, no system call per id.
  */
-void reqid_generate(char out[33]);
+void reqid_generate(char out[REQID_GENERATED_CAP]);
 
 #endif /* GREET_SERVER_REQID_H */

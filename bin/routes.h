@@ -1,16 +1,17 @@
 /*
  * routes.h - greet-server's routing: a pure function from a request line to
  * a response.  No libmicrohttpd types, no sockets, no globals: tested as
- * is by tests/test_routes.c.
+ * is by tests/bin/test_routes.c.
  */
 #ifndef GREET_SERVER_ROUTES_H
 #define GREET_SERVER_ROUTES_H
 
 #include <stddef.h>
 
-/* Largest name greet-server accepts at all (--max-name-length); a route
- * buffer of ROUTE_BODY_CAP(max) bytes holds any answer. */
-#define ROUTE_MAX_NAME_LIMIT 16384u
+#include "util.h"
+
+/* A route buffer of ROUTE_BODY_CAP(max_name) bytes holds every text/plain
+ * answer for names up to max_name bytes (MAX_NAME_LIMIT at most). */
 #define ROUTE_BODY_CAP(max_name) ((max_name) + 128u)
 
 struct route_request {
@@ -20,9 +21,9 @@ struct route_request {
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
   int not_ready;          /* nonzero while starting or draining: /readyz
                            * answers 503 (zero, the default, is ready) */
-  int bad_query;          /* nonzero: the query string, which only the
-                           * adapter sees whole, holds a raw space, a
-                           * control character or invalid UTF-8 (400) */
+  int bad_query;          /* target_query_bad() of the whole target, which
+                           * only the adapter sees (libmicrohttpd splits
+                           * the query off before routing): 400 */
   /* Negotiation: header field values as received, and the value of the
    * first "lang" query parameter still percent-encoded (NULL when
    * absent).  The target's own query is not read. */
@@ -36,18 +37,20 @@ struct route_request {
   const char *tmpl;         /* --template, validated at start; NULL: none.
                              * It is the default language's greeting. */
   size_t tmpl_len;
+  /* GET /version answers this text (JSON, made once at start). */
+  const char *version;
+  size_t version_len;
+  /* GET /metrics: writes the metrics text into buf like snprintf and
+   * returns its length (>= cap: did not fit, and a second call with a
+   * larger buffer writes the same text), or ROUTE_NO_MEMORY.  The
+   * figures live outside the router; it only frames them. */
+  size_t (*metrics)(void *ctx, char *buf, size_t cap);
+  void *metrics_ctx;
 };
 
-/* Where the body of a response comes from. */
-enum route_body {
-  ROUTE_BODY_TEXT = 0,    /* body and body_len, as they are */
-  ROUTE_BODY_METRICS = 1, /* the caller renders the metrics (GET /metrics) */
-  ROUTE_BODY_VERSION = 2  /* the caller's version JSON (GET /version) */
-};
+/* What req->metrics returns when it could not allocate what it needs. */
+#define ROUTE_NO_MEMORY ((size_t)-1)
 
-#define ROUTE_TEXT_PLAIN "text/plain; charset=utf-8"
-#define ROUTE_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
-#define ROUTE_JSON "application/json"
 #define ROUTE_VARY "Accept, Accept-Language"
 
 struct route_response {
@@ -55,13 +58,12 @@ struct route_response {
   const char *allow;        /* value of an Allow header, or NULL */
   const char *body;         /* static text or the caller's buffer */
   size_t body_len;
-  const char *content_type; /* ROUTE_TEXT_PLAIN unless an endpoint says */
-  enum route_body body_kind;
+  const char *content_type; /* CONTENT_TYPE_TEXT unless an endpoint says */
   int no_store;             /* send Cache-Control: no-store (health, metrics) */
   const char *cache_control; /* another Cache-Control value, or NULL */
   const char *vary;         /* value of a Vary header, or NULL */
   const char *csp;          /* value of Content-Security-Policy, or NULL */
-  char content_language[16]; /* value of Content-Language, "" for none */
+  char content_language[LANG_TAG_CAP]; /* Content-Language, "" for none */
   size_t need;              /* > cap: the body did not fit in buf; route
                              * again with a buffer of this many bytes
                              * (res meanwhile holds a 500) */
@@ -86,19 +88,10 @@ struct route_response {
  * Besides GET /greet/<name>, the operational endpoints answer GET and
  * HEAD (405 with Allow otherwise), never cached: /livez and /healthz
  * (200 while the process serves), /readyz (200, or 503 when
- * req->not_ready), /version and /metrics (bodies the caller supplies,
- * see res->body_kind).
+ * req->not_ready), /version and /metrics (their text from req->version
+ * and req->metrics).
  */
 void route_request(const struct route_request *req, char *buf, size_t cap,
                    struct route_response *res);
-
-/*
- * Reduces a request target to its path (RFC 9112 section 3.2): drops the
- * query and any fragment, turns an absolute-form target into its path.
- * Returns 0 with *path and *path_len set, or -1 when the target has neither
- * form ("greet/John").  The asterisk-form "*" is returned as it is.
- */
-int route_target_path(const char *target, size_t target_len,
-                      const char **path, size_t *path_len);
 
 #endif /* GREET_SERVER_ROUTES_H */

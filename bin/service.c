@@ -1,7 +1,7 @@
 /*
  * service.c - socket activation and sd_notify.
  */
-#define _GNU_SOURCE 1   /* accept4, unsetenv, sigtimedwait, getrandom */
+#define _GNU_SOURCE 1   /* unsetenv */
 
 #include <errno.h>
 #include <fcntl.h>

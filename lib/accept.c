@@ -14,11 +14,6 @@ struct item {
   int q;
 };
 
-static int is_ows(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /*
  * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
  * (RFC 9110 12.4.2).  Reads from h[*i], leaves *i after the value.
@@ -61,12 +56,12 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
 {
   size_t i = b, r;
 
-  while (i < e && is_ows(h[i]))
+  while (i < e && greet__is_ows(h[i]))
     i++;
   if (i == e)
     return 0;
   r = i;
-  while (i < e && !is_ows(h[i]) && h[i] != ';')
+  while (i < e && !greet__is_ows(h[i]) && h[i] != ';')
     i++;
   it->at = r;
   it->range = h + r;
@@ -76,11 +71,11 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
     *bad += r;
     return -1;
   }
-  while (i < e && is_ows(h[i]))
+  while (i < e && greet__is_ows(h[i]))
     i++;
   if (i < e && h[i] == ';') {
     i++;
-    while (i < e && is_ows(h[i]))
+    while (i < e && greet__is_ows(h[i]))
       i++;
     if (i == e || (h[i] != 'q' && h[i] != 'Q')) {  /* RFC 9110: match "q" either case */
       *bad = i;
@@ -94,7 +89,7 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
     i++;
     if (parse_q(h, &i, e, &it->q, bad) < 0)
       return -1;
-    while (i < e && is_ows(h[i]))
+    while (i < e && greet__is_ows(h[i]))
       i++;
   }
   if (i != e) {
@@ -102,6 +97,74 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
     return -1;
   }
   return 1;
+}
+
+/* What the ranges of one header say about each catalogue language. */
+struct tally {
+  int best_q[GREET__LANG_MAX];          /* best weight of a range looking up to it */
+  size_t best_at[GREET__LANG_MAX];      /* ... and where that range stood */
+  unsigned char excluded[GREET__LANG_MAX], named[GREET__LANG_MAX];
+  int star_q, star_off;                 /* "*": its best weight, or "*;q=0" */
+  size_t star_at, valid;                /* where "*" stood; well-formed items */
+};
+
+/* Adds one well-formed item to t. */
+static void tally_item(struct tally *t, const struct item *it)
+{
+  t->valid++;
+  if (it->range_len == 1 && it->range[0] == '*') {
+    if (it->q == 0) {
+      t->star_off = 1;
+    } else if (it->q > t->star_q) {
+      t->star_q = it->q;
+      t->star_at = it->at;
+    }
+    return;
+  }
+  for (size_t j = 0; j < greet__nlangs; j++) {
+    if (greet__range_covers(it->range, it->range_len, greet__langs[j].tag)) {
+      t->named[j] = 1;
+      if (it->q == 0)
+        t->excluded[j] = 1;
+    }
+  }
+  long k = greet__lang_lookup(it->range, it->range_len);
+  if (k >= 0) {
+    t->named[k] = 1;
+    if (it->q > t->best_q[k]) {   /* strictly: an equal weight later loses */
+      t->best_q[k] = it->q;
+      t->best_at[k] = it->at;
+    }
+  }
+}
+
+/* The language t prefers, or -1: the best weight, the earliest at equal
+ * weight; "*" when it beats that, for a language no range named (the
+ * fallback fb first). */
+static long tally_winner(const struct tally *t, long fb)
+{
+  long win = -1;
+  int win_q = 0;
+  size_t win_at = 0;
+
+  for (size_t k = 0; k < greet__nlangs; k++) {
+    if (t->best_q[k] == 0 || t->excluded[k])
+      continue;
+    if (win < 0 || t->best_q[k] > win_q || (t->best_q[k] == win_q && t->best_at[k] < win_at)) {
+      win = (long)k;
+      win_q = t->best_q[k];
+      win_at = t->best_at[k];
+    }
+  }
+  if (t->star_q > 0 && !t->star_off &&
+      (win < 0 || t->star_q > win_q || (t->star_q == win_q && t->star_at < win_at))) {
+    if (!t->named[fb])
+      return fb;
+    for (size_t k = 0; k < greet__nlangs; k++)
+      if (!t->named[k])
+        return (long)k;
+  }
+  return win;
 }
 
 /*
@@ -124,14 +187,9 @@ greet_status greet_accept_language(const char *header, size_t header_len,
                                    char *dst, size_t cap, size_t *out_len,
                                    unsigned flags)
 {
-  int best_q[GREET__LANG_MAX];
-  size_t best_at[GREET__LANG_MAX];
-  unsigned char excluded[GREET__LANG_MAX], named[GREET__LANG_MAX];
-  int star_q = 0, star_off = 0;
-  size_t star_at = 0, valid = 0, b = 0, bad = 0;
-  long fb, win = -1;
-  int win_q = 0;
-  size_t win_at = 0, err = 0;
+  struct tally t;
+  size_t b = 0, bad = 0, err = 0;
+  long fb, win;
 
   if (flags & ~ACCEPT_FLAGS)
     return GREET_E_INVALID_FLAGS;
@@ -144,12 +202,13 @@ greet_status greet_accept_language(const char *header, size_t header_len,
   if (fb < 0)
     return GREET_E_INVALID_ARG;  /* a configuration error, not the client's */
 
-  for (size_t k = 0; k < greet__nlangs; k++) {
-    best_q[k] = 0;
-    best_at[k] = 0;
-    excluded[k] = named[k] = 0;
+  t.star_q = t.star_off = 0;
+  t.star_at = t.valid = 0;
+  for (size_t k = 0; k < greet__nlangs; k++) {   /* the catalogue's part only */
+    t.best_q[k] = 0;
+    t.best_at[k] = 0;
+    t.excluded[k] = t.named[k] = 0;
   }
-
   while (b <= header_len) {
     size_t e = b;
     struct item it;
@@ -160,58 +219,13 @@ greet_status greet_accept_language(const char *header, size_t header_len,
     r = parse_item(header, b, e, &it, &bad);
     if (r < 0 && (flags & GREET_ACCEPT_STRICT))
       return greet__fail(dst, cap, out_len, GREET_E_BAD_HEADER, bad);
-    if (r > 0) {
-      valid++;
-      if (it.range_len == 1 && it.range[0] == '*') {
-        if (it.q == 0)
-          star_off = 1;
-        else if (it.q > star_q) {
-          star_q = it.q;
-          star_at = it.at;
-        }
-      } else {
-        long k = greet__lang_lookup(it.range, it.range_len);
-        for (size_t j = 0; j < greet__nlangs; j++) {
-          if (greet__range_covers(it.range, it.range_len, greet__langs[j].tag)) {
-            named[j] = 1;
-            if (it.q == 0)
-              excluded[j] = 1;
-          }
-        }
-        if (k >= 0) {
-          named[k] = 1;
-          if (it.q > best_q[k]) {   /* strictly: an equal weight later loses */
-            best_q[k] = it.q;
-            best_at[k] = it.at;
-          }
-        }
-      }
-    }
+    if (r > 0)
+      tally_item(&t, &it);
     b = e + 1;
   }
 
-  for (size_t k = 0; k < greet__nlangs; k++) {
-    if (best_q[k] == 0 || excluded[k])
-      continue;
-    if (win < 0 || best_q[k] > win_q || (best_q[k] == win_q && best_at[k] < win_at)) {
-      win = (long)k;
-      win_q = best_q[k];
-      win_at = best_at[k];
-    }
-  }
-  if (star_q > 0 && !star_off && (win < 0 || star_q > win_q ||
-                                  (star_q == win_q && star_at < win_at))) {
-    long any = -1;
-    if (!named[fb])
-      any = fb;
-    for (size_t k = 0; any < 0 && k < greet__nlangs; k++)
-      if (!named[k])
-        any = (long)k;
-    if (any >= 0)
-      win = any;
-  }
-
-  if (win < 0 && valid == 0)
+  win = tally_winner(&t, fb);
+  if (win < 0 && t.valid == 0)
     win = fb;                 /* no usable preference: as if there were no header */
   if (win < 0)
     return greet__fail(dst, cap, out_len, GREET_E_NO_LANG, 0);

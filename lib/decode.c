@@ -246,16 +246,6 @@ static void emit(unsigned char *d, size_t room, size_t *o,
   *o += n;
 }
 
-static greet_status fail(char *dst, size_t cap, size_t *out_len,
-                         greet_status st, size_t at)
-{
-  if (cap > 0)
-    dst[0] = '\0';
-  if (out_len != NULL)
-    *out_len = at;
-  return st;
-}
-
 /*
  * Three loops, each as short as it can be: ordinary bytes (one by one,
  * and after RUN_AFTER of them a word at a time), valid escapes in a row,
@@ -269,6 +259,10 @@ static greet_status fail(char *dst, size_t cap, size_t *out_len,
  * dst == src safe.  A C1 control is the pair C2 80..9F in the *output*,
  * whatever mix of raw and escaped bytes produced it: an output C2 looks at
  * the token after it at once, so no state crosses tokens.
+ *
+ * One function, over the ~60-line aim, on purpose: the three loops share
+ * i, o and the run state in registers, and splitting them into calls costs
+ * the hot loop its registers (this is the server's per-request decoder).
  */
 greet_status greet_url_decode(const char *src, size_t src_len,
                               char *dst, size_t cap, size_t *out_len, unsigned flags)
@@ -357,7 +351,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
       } else if (flags & GREET_DECODE_LENIENT) {
         i += 1;               /* the '%' as it is */
       } else {
-        return fail(dst, cap, out_len, GREET_E_BAD_ESCAPE, at);
+        return greet__fail(dst, cap, out_len, GREET_E_BAD_ESCAPE, at);
       }
     } else {
       if (c == '+' && (mask & C_PLUS))
@@ -367,7 +361,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
 
     if (byte_class[c] & reject) {
       if (c != 0xc2)
-        return fail(dst, cap, out_len, greet__ctl_status((unsigned char)c), at);
+        return greet__fail(dst, cap, out_len, greet__ctl_status((unsigned char)c), at);
       /* The next output byte: a raw one, or an escape's.  A '%' that is
        * not an escape is copied or is an error of its own, and the other
        * special bytes are never 80..9F. */
@@ -377,7 +371,7 @@ greet_status greet_url_decode(const char *src, size_t src_len,
             (hex_digit[s[i + 1]] & hex_digit[s[i + 2]] & HEX_OK))
           n = escape_value(hex_digit[s[i + 1]], hex_digit[s[i + 2]]);
         if (byte_class[n] & C_C1)
-          return fail(dst, cap, out_len, GREET_E_C1_CONTROL, at);
+          return greet__fail(dst, cap, out_len, GREET_E_C1_CONTROL, at);
       }
     }
     if (o < room)
@@ -386,13 +380,8 @@ greet_status greet_url_decode(const char *src, size_t src_len,
   }
 
 done:
-  if (out_len != NULL)
-    *out_len = o;
-  if (o >= cap) {
-    if (cap > 0)
-      dst[0] = '\0';
+  if (greet__fits(dst, cap, out_len, o) != GREET_OK)
     return GREET_E_NOSPACE;
-  }
   d[o] = '\0';
   return GREET_OK;
 }

@@ -104,43 +104,21 @@ void greet__emit(struct greet__sink *k, const char *src, size_t n)
     put(k, src + run, n - run);
 }
 
-greet_status greet__fail(char *dst, size_t cap, size_t *out_len,
-                         greet_status st, size_t at)
-{
-  if (cap > 0)
-    dst[0] = '\0';
-  if (out_len != NULL)
-    *out_len = at;
-  return st;
-}
+struct escape_input {
+  const char *src;
+  size_t len;
+};
 
-greet_status greet__measured(const struct greet__sink *k, char *dst, size_t cap,
-                             size_t *out_len)
+static greet_status escape_pass(const void *ctx, struct greet__sink *k, size_t *err)
 {
-  if (k->len == SIZE_MAX)
-    return GREET_E_INVALID_ARG;  /* no buffer could hold the result */
-  if (out_len != NULL)
-    *out_len = k->len;
-  if (cap <= k->len) {
-    if (cap > 0)
-      dst[0] = '\0';
-    return GREET_E_NOSPACE;
+  const struct escape_input *in = ctx;
+
+  if (k->dst == NULL) {
+    greet_status st = greet__utf8_check((const unsigned char *)in->src, in->len, 0, err);
+    if (st != GREET_OK)
+      return st;
   }
-  return GREET_OK;
-}
-
-greet_status greet__put_string(const char *s, char *dst, size_t cap, size_t *out_len)
-{
-  size_t n = strlen(s);
-
-  if (out_len != NULL)
-    *out_len = n;
-  if (cap <= n) {
-    if (cap > 0)
-      dst[0] = '\0';
-    return GREET_E_NOSPACE;
-  }
-  memcpy(dst, s, n + 1);
+  greet__emit(k, in->src, in->len);
   return GREET_OK;
 }
 
@@ -153,26 +131,12 @@ greet_status greet__put_string(const char *s, char *dst, size_t cap, size_t *out
 greet_status greet_escape(const char *src, size_t src_len,
                           char *dst, size_t cap, size_t *out_len, unsigned flags)
 {
-  struct greet__sink k = { NULL, 0, flags };
-  size_t off = 0;
-  greet_status st;
+  struct escape_input in = { src, src_len };
 
   if ((flags & ~ESCAPE_MODES) != 0 || flags == ESCAPE_MODES)
     return GREET_E_INVALID_FLAGS;
   if ((src == NULL && src_len > 0) || (dst == NULL && cap > 0))
     return GREET_E_INVALID_ARG;
 
-  st = greet__utf8_check((const unsigned char *)src, src_len, 0, &off);
-  if (st != GREET_OK)
-    return greet__fail(dst, cap, out_len, st, off);
-
-  greet__emit(&k, src, src_len);
-  st = greet__measured(&k, dst, cap, out_len);
-  if (st != GREET_OK)
-    return st;
-  k.dst = dst;
-  k.len = 0;
-  greet__emit(&k, src, src_len);
-  dst[k.len] = '\0';
-  return GREET_OK;
+  return greet__output(escape_pass, &in, flags, dst, cap, out_len);
 }

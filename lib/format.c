@@ -30,22 +30,13 @@ greet_status greet_format(const char *name, size_t name_len,
     return GREET_E_INVALID_ARG;  /* no buffer could hold the greeting */
 
   st = greet__utf8_check((const unsigned char *)name, name_len, 0, &off);
-  if (st != GREET_OK) {
-    if (cap > 0)
-      dst[0] = '\0';
-    if (out_len != NULL)
-      *out_len = off;
-    return st;
-  }
+  if (st != GREET_OK)
+    return greet__fail(dst, cap, out_len, st, off);
 
   need = PREFIX_LEN + name_len + SUFFIX_LEN;
-  if (out_len != NULL)
-    *out_len = need;
-  if (cap <= need) {
-    if (cap > 0)
-      dst[0] = '\0';
-    return GREET_E_NOSPACE;
-  }
+  st = greet__fits(dst, cap, out_len, need);
+  if (st != GREET_OK)
+    return st;
   memcpy(dst, prefix, PREFIX_LEN);
   if (name_len > 0)
     memcpy(dst + PREFIX_LEN, name, name_len);

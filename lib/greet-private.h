@@ -46,6 +46,23 @@ struct greet__sink {
  * spot U+2028 and U+2029). */
 void greet__emit(struct greet__sink *k, const char *s, size_t n);
 
+/* The tail every function with a caller buffer ends in: *out_len = need
+ * (out_len may be NULL), then GREET_OK when dst can take need + 1 bytes,
+ * else dst left empty (cap > 0) and GREET_E_NOSPACE.  Writing is the
+ * caller's, after GREET_OK.  Inline: greet_format() and the decoder
+ * end in it on every call. */
+static inline greet_status greet__fits(char *dst, size_t cap, size_t *out_len, size_t need)
+{
+  if (out_len != NULL)
+    *out_len = need;
+  if (cap <= need) {
+    if (cap > 0)
+      dst[0] = '\0';
+    return GREET_E_NOSPACE;
+  }
+  return GREET_OK;
+}
+
 /* The end of a measuring pass: GREET_OK when dst can take k->len + 1
  * bytes, after which the caller runs its writing pass; otherwise the
  * status to return, with dst and *out_len already set. */
@@ -53,7 +70,7 @@ greet_status greet__measured(const struct greet__sink *k, char *dst, size_t cap,
                              size_t *out_len);
 
 /* Leaves dst empty (cap > 0) and *out_len = at (out_len != NULL) for an
- * input error st, and returns st. */
+ * input error st, and returns st.  Every input error leaves through it. */
 greet_status greet__fail(char *dst, size_t cap, size_t *out_len,
                          greet_status st, size_t at);
 
@@ -61,6 +78,26 @@ greet_status greet__fail(char *dst, size_t cap, size_t *out_len,
  * size query and NOSPACE rules. */
 greet_status greet__put_string(const char *s, char *dst, size_t cap,
                                size_t *out_len);
+
+/*
+ * One pass of a sink-writing function: emits into k, returns GREET_OK or
+ * an input error with its offset in *err.  It runs twice (k->dst NULL,
+ * then dst), so it must emit the same bytes both times; checks that only
+ * the first pass needs may look at k->dst == NULL.
+ */
+typedef greet_status (*greet__pass)(const void *ctx, struct greet__sink *k, size_t *err);
+
+/* "Measure, then write": runs pass once to measure (an input error goes
+ * out through greet__fail()), checks the size against cap, then runs it
+ * again into dst and ends it with a NUL. */
+greet_status greet__output(greet__pass pass, const void *ctx, unsigned escape,
+                           char *dst, size_t cap, size_t *out_len);
+
+/* Optional whitespace (RFC 9110 section 5.6.3): space or horizontal tab. */
+static inline int greet__is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
 /*
  * Fills the template t[0..len) with the name into k (k may be NULL to only
@@ -73,6 +110,21 @@ greet_status greet__template_render(const char *t, size_t len,
                                     const char *name, size_t name_len,
                                     int isolate, struct greet__sink *k,
                                     size_t *err);
+
+/* A template filled with a name, as greet__template_pass() takes it. */
+struct greet__filling {
+  const char *tmpl;
+  size_t tmpl_len;
+  const char *name;
+  size_t name_len;
+  int isolate;
+  int check_name;   /* the name is not yet known to be valid UTF-8 */
+};
+
+/* The greet__pass of greet_template_format() and greet_format_lang():
+ * renders ctx (a struct greet__filling); while measuring, the template is
+ * checked before the name, as greet_template_format() promises. */
+greet_status greet__template_pass(const void *ctx, struct greet__sink *k, size_t *err);
 
 /* A language of the catalogue (catalogue.c). */
 struct greet__lang {

@@ -166,11 +166,10 @@ greet_status greet_format_lang(const char *lang, size_t lang_len,
                                char *dst, size_t cap, size_t *out_len, unsigned flags)
 {
   unsigned escape = flags & (GREET_ESCAPE_HTML | GREET_ESCAPE_JSON);
-  struct greet__sink k = { NULL, 0, escape };
+  struct greet__filling f;
   const struct greet__lang *l;
   long idx = -1;
   size_t err = 0;
-  int isolate;
   greet_status st;
 
   if ((flags & ~FORMAT_FLAGS) != 0 || escape == (GREET_ESCAPE_HTML | GREET_ESCAPE_JSON))
@@ -186,17 +185,11 @@ greet_status greet_format_lang(const char *lang, size_t lang_len,
     return greet__fail(dst, cap, out_len, st, err);
 
   l = &greet__langs[idx];
-  isolate = l->rtl && !(flags & GREET_LANG_NO_ISOLATE);
-  st = greet__template_render(l->greeting, strlen(l->greeting), name, name_len,
-                              isolate, &k, &err);
-  if (st == GREET_OK)
-    st = greet__measured(&k, dst, cap, out_len);
-  if (st != GREET_OK)
-    return st;
-  k.dst = dst;
-  k.len = 0;
-  (void)greet__template_render(l->greeting, strlen(l->greeting), name, name_len,
-                               isolate, &k, &err);
-  dst[k.len] = '\0';
-  return GREET_OK;
+  f.tmpl = l->greeting;
+  f.tmpl_len = strlen(l->greeting);
+  f.name = name;
+  f.name_len = name_len;
+  f.isolate = l->rtl && !(flags & GREET_LANG_NO_ISOLATE);
+  f.check_name = 0;
+  return greet__output(greet__template_pass, &f, escape, dst, cap, out_len);
 }

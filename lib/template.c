@@ -117,6 +117,19 @@ greet_status greet_template_validate(const char *tmpl, size_t tmpl_len,
   return st;
 }
 
+/* The measuring pass is the template check; the name's bytes are only
+ * counted in it, so checking the name afterwards is safe. */
+greet_status greet__template_pass(const void *ctx, struct greet__sink *k, size_t *err)
+{
+  const struct greet__filling *f = ctx;
+  greet_status st = greet__template_render(f->tmpl, f->tmpl_len, f->name, f->name_len,
+                                           f->isolate, k, err);
+
+  if (st == GREET_OK && f->check_name && k->dst == NULL)
+    st = greet__utf8_check((const unsigned char *)f->name, f->name_len, 0, err);
+  return st;
+}
+
 /*
  * The template is checked before the name, so that a caller who
  * validated the template knows a GREET_E_BAD_UTF8 is about the name.
@@ -129,31 +142,13 @@ greet_status greet_template_format(const char *tmpl, size_t tmpl_len,
                                    unsigned flags)
 {
   unsigned escape = flags & (GREET_ESCAPE_HTML | GREET_ESCAPE_JSON);
-  int isolate = (flags & GREET_TEMPLATE_ISOLATE) != 0;
-  struct greet__sink k = { NULL, 0, escape };
-  size_t off = 0;
-  greet_status st;
+  struct greet__filling f = { tmpl, tmpl_len, name, name_len,
+                              (flags & GREET_TEMPLATE_ISOLATE) != 0, 1 };
 
   if ((flags & ~TEMPLATE_FLAGS) != 0 || escape == (GREET_ESCAPE_HTML | GREET_ESCAPE_JSON))
     return GREET_E_INVALID_FLAGS;
   if ((tmpl == NULL && tmpl_len > 0) || (name == NULL && name_len > 0) ||
       (dst == NULL && cap > 0))
     return GREET_E_INVALID_ARG;
-
-  /* the measuring pass is the template check; the name's bytes are only
-   * counted in it, so checking the name afterwards is safe */
-  st = greet__template_render(tmpl, tmpl_len, name, name_len, isolate, &k, &off);
-  if (st == GREET_OK)
-    st = greet__utf8_check((const unsigned char *)name, name_len, 0, &off);
-  if (st != GREET_OK)
-    return greet__fail(dst, cap, out_len, st, off);
-
-  st = greet__measured(&k, dst, cap, out_len);
-  if (st != GREET_OK)
-    return st;
-  k.dst = dst;
-  k.len = 0;
-  (void)greet__template_render(tmpl, tmpl_len, name, name_len, isolate, &k, &off);
-  dst[k.len] = '\0';
-  return GREET_OK;
+  return greet__output(greet__template_pass, &f, escape, dst, cap, out_len);
 }

@@ -4,7 +4,7 @@ Accept-Language, --default-lang, --template), representations (Accept:
 text, JSON, HTML, 406), Content-Language and Vary, /languages, and the
 options' checks at start.
 
-Usage: test_lang.py PATH/TO/greet-server   (meson passes it; TAP on stdout)
+Usage: test_negotiation.py PATH/TO/greet-server   (meson passes it; TAP on stdout)
 
 Every server started here must stop with exit status 0 and nothing from
 the sanitizers on its stderr, so the script also checks an ASan build.

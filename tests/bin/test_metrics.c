@@ -200,7 +200,7 @@ Test(metrics, header_timeouts)
   metrics_count_header_timeout(0);
   metrics_count_header_timeout(2);
   metrics_count_header_timeout(2);
-  metrics_count_header_timeout(METRICS_NPHASES);   /* out of range: ignored */
+  metrics_count_header_timeout(DEADLINE_NPHASES);   /* out of range: ignored */
   metrics_snapshot(&snap);
   cr_assert_eq(snap.header_timeouts[0], 1);
   cr_assert_eq(snap.header_timeouts[1], 0);

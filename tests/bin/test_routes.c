@@ -8,12 +8,14 @@
  * (the one-line message that names the problem) or NULL.  The body buffer
  * is filled with a canary byte past the capacity routes.c is given.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "routes.h"
+#include "util.h"
 
 #define T(lit) lit, sizeof(lit) - 1
 #define MAX 1024u               /* greet-server's default --max-name-length */
@@ -297,7 +299,7 @@ static void route(const char *method, const char *target, size_t target_len,
 {
   struct route_request req = {.method = method, .target = target, .target_len = target_len,
                               .max_name = max_name};
-  size_t cap = ROUTE_BODY_CAP(max_name < ROUTE_MAX_NAME_LIMIT ? max_name : ROUTE_MAX_NAME_LIMIT);
+  size_t cap = ROUTE_BODY_CAP(max_name < MAX_NAME_LIMIT ? max_name : MAX_NAME_LIMIT);
 
   cr_assert_lt(cap, bufsize, "test buffer too small");
   memset(buf, CANARY, bufsize);
@@ -329,7 +331,7 @@ static void route(const char *method, const char *target, size_t target_len,
 
 Test(routes, table)
 {
-  static char buf[ROUTE_BODY_CAP(ROUTE_MAX_NAME_LIMIT) + 64];
+  static char buf[ROUTE_BODY_CAP(MAX_NAME_LIMIT) + 64];
 
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     const struct row *r = &rows[i];
@@ -339,11 +341,9 @@ Test(routes, table)
     const char *who = show(r->target, r->target_len);
     cr_expect_eq(res.status, r->want_status, "row %zu: %s %s: status %u, want %u",
                  i, r->method, who, res.status, r->want_status);
-    cr_expect(res.content_type != NULL && strcmp(res.content_type, ROUTE_TEXT_PLAIN) == 0,
+    cr_expect(res.content_type != NULL && strcmp(res.content_type, CONTENT_TYPE_TEXT) == 0,
               "row %zu: %s %s: Content-Type %s", i, r->method, who,
               res.content_type ? res.content_type : "(null)");
-    cr_expect_eq(res.body_kind, ROUTE_BODY_TEXT, "row %zu: %s %s: body_kind %d", i, r->method,
-                 who, (int)res.body_kind);
     if (res.body == NULL)
       continue;
     if (r->want_body != NULL) {
@@ -369,16 +369,16 @@ Test(routes, table)
 
 /* Names of max_name - 2 .. max_name + 2 bytes at the default (1024), at
  * tiny limits and at the largest one, raw, percent-encoded and as two-byte
- * characters; a max_name above ROUTE_MAX_NAME_LIMIT is capped to it. */
+ * characters; a max_name above MAX_NAME_LIMIT is capped to it. */
 Test(routes, long_names)
 {
-  static char buf[ROUTE_BODY_CAP(ROUTE_MAX_NAME_LIMIT) + 64];
-  static char target[3 * (ROUTE_MAX_NAME_LIMIT + 2) + 16];
-  static char want[ROUTE_MAX_NAME_LIMIT + 16];
-  const size_t maxes[] = {MAX, 1, 2, 3, ROUTE_MAX_NAME_LIMIT, ROUTE_MAX_NAME_LIMIT + 100};
+  static char buf[ROUTE_BODY_CAP(MAX_NAME_LIMIT) + 64];
+  static char target[3 * (MAX_NAME_LIMIT + 2) + 16];
+  static char want[MAX_NAME_LIMIT + 16];
+  const size_t maxes[] = {MAX, 1, 2, 3, MAX_NAME_LIMIT, MAX_NAME_LIMIT + 100};
 
   for (size_t m = 0; m < sizeof maxes / sizeof maxes[0]; m++) {
-    size_t limit = maxes[m] < ROUTE_MAX_NAME_LIMIT ? maxes[m] : ROUTE_MAX_NAME_LIMIT;
+    size_t limit = maxes[m] < MAX_NAME_LIMIT ? maxes[m] : MAX_NAME_LIMIT;
     for (int form = 0; form < 3; form++) {        /* raw "a", "%61", raw "é" + "a" */
       for (size_t n = limit > 2 ? limit - 2 : 1; n <= limit + 2; n++) {
         struct route_response res;
@@ -411,72 +411,6 @@ Test(routes, long_names)
                     "max %zu, form %d, %zu bytes: wrong greeting", maxes[m], form, n);
       }
     }
-  }
-}
-
-struct path_row {
-  const char *target;
-  size_t target_len;
-  int want_rc;
-  const char *want_path;        /* NULL when want_rc is -1 */
-};
-
-static const struct path_row path_rows[] = {
-  {T("/greet/John"), 0, "/greet/John"},
-  {T("/"), 0, "/"},
-  {T("/greet/John?x=1"), 0, "/greet/John"},
-  {T("/greet/John?"), 0, "/greet/John"},
-  {T("/greet/John#frag"), 0, "/greet/John"},
-  {T("/greet/John?a#b"), 0, "/greet/John"},
-  {T("/greet/John#a?b"), 0, "/greet/John"},
-  {T("/?x"), 0, "/"},
-  {T("/greet/John%3F%23"), 0, "/greet/John%3F%23"},
-  {T("//a//b/"), 0, "//a//b/"},
-  {T("*"), 0, "*"},
-  {T("http://example.com/greet/John"), 0, "/greet/John"},
-  {T("HTTPS://EXAMPLE.COM/greet/John"), 0, "/greet/John"},
-  {T("http://example.com/greet/John?x=/y"), 0, "/greet/John"},
-  {T("http://user:pw@example.com:8080/a/b"), 0, "/a/b"},
-  {T("http://[::1]:80/a"), 0, "/a"},
-  {T("http://example.com"), 0, "/"},
-  {T("http://example.com?q=/greet/John"), 0, "/"},
-  {T("http://example.com#/greet/John"), 0, "/"},
-  {T("http:///greet/John"), 0, "/greet/John"},
-  {T("a+b-c.d://h/x"), 0, "/x"},
-  {T(""), -1, NULL},
-  {T("greet/John"), -1, NULL},
-  {T("?x=1"), -1, NULL},
-  {T("**"), -1, NULL},
-  {T("http:"), -1, NULL},
-  {T("http:/"), -1, NULL},
-  {T("http:/x"), -1, NULL},
-  {T("://h/x"), -1, NULL},
-  {T("1a://h/x"), -1, NULL},
-  {T("+a://h/x"), -1, NULL},
-  {T("h_t://h/x"), -1, NULL},
-  {T("mailto:john@example.com"), -1, NULL},
-};
-
-Test(routes, target_path)
-{
-  for (size_t i = 0; i < sizeof path_rows / sizeof path_rows[0]; i++) {
-    const struct path_row *r = &path_rows[i];
-    const char *path = NULL;
-    size_t path_len = 12345;
-    int rc = route_target_path(r->target, r->target_len, &path, &path_len);
-    const char *who = show(r->target, r->target_len);
-
-    cr_expect_eq(rc, r->want_rc, "%s: rc %d, want %d", who, rc, r->want_rc);
-    if (rc != 0 || r->want_rc != 0)
-      continue;
-    size_t want_len = strlen(r->want_path);
-    cr_expect(path != NULL && path_len == want_len && memcmp(path, r->want_path, want_len) == 0,
-              "%s: path \"%s\", want \"%s\"", who, path ? show(path, path_len) : "(null)",
-              r->want_path);
-    /* a non-empty path is a view into the target, never a copy */
-    if (path != NULL && strcmp(r->want_path, "/") != 0)
-      cr_expect(path >= r->target && path + path_len <= r->target + r->target_len,
-                "%s: path does not point into the target", who);
   }
 }
 
@@ -528,4 +462,130 @@ Test(routes, bad_query)
     cr_expect(res.body_len >= want_len && memcmp(res.body, cases[i].body, want_len) == 0,
               "case %zu: body \"%s\", want \"%s\"", i, show(res.body, res.body_len), cases[i].body);
   }
+}
+
+/* The operational endpoints: status, Allow, content type, body and
+ * no-store for each path and method, /readyz following the caller's
+ * readiness, /version and /metrics with the text the caller supplies. */
+struct ops_row {
+  const char *method;
+  const char *target;
+  size_t target_len;
+  int not_ready;
+  unsigned status;
+  const char *body;
+  const char *content_type;
+  const char *allow;
+  int no_store;
+};
+
+#define TXT CONTENT_TYPE_TEXT
+#define VERSION_TEXT "{\"version\":\"test\"}\n"
+#define METRICS_TEXT "greet_test 1\n"
+#define OPS_ALLOW "GET, HEAD"
+#define NOT_ALLOWED "Method Not Allowed: use GET or HEAD\n"
+
+static const struct ops_row ops_rows[] = {
+  {"GET", T("/livez"), 0, 200, "ok\n", TXT, NULL, 1},
+  {"HEAD", T("/livez"), 0, 200, "ok\n", TXT, NULL, 1},
+  {"GET", T("/livez"), 1, 200, "ok\n", TXT, NULL, 1},
+  {"GET", T("/healthz"), 1, 200, "ok\n", TXT, NULL, 1},
+  {"GET", T("/readyz"), 0, 200, "ready\n", TXT, NULL, 1},
+  {"HEAD", T("/readyz"), 0, 200, "ready\n", TXT, NULL, 1},
+  {"GET", T("/readyz"), 1, 503, "not ready\n", TXT, NULL, 1},
+  {"HEAD", T("/readyz"), 1, 503, "not ready\n", TXT, NULL, 1},
+  {"GET", T("/version"), 0, 200, VERSION_TEXT, CONTENT_TYPE_JSON, NULL, 1},
+  {"GET", T("/metrics"), 0, 200, METRICS_TEXT, CONTENT_TYPE_METRICS, NULL, 1},
+  {"HEAD", T("/metrics"), 1, 200, METRICS_TEXT, CONTENT_TYPE_METRICS, NULL, 1},
+  {"GET", T("/metrics?name[]=x"), 0, 200, METRICS_TEXT, CONTENT_TYPE_METRICS, NULL, 1},
+  {"GET", T("http://h/livez"), 0, 200, "ok\n", TXT, NULL, 1},
+  {"GET", T("/%6civez"), 0, 200, "ok\n", TXT, NULL, 1},
+  {"POST", T("/livez"), 0, 405, NOT_ALLOWED, TXT, OPS_ALLOW, 1},
+  {"OPTIONS", T("/readyz"), 0, 405, NOT_ALLOWED, TXT, OPS_ALLOW, 1},
+  {"DELETE", T("/metrics"), 0, 405, NOT_ALLOWED, TXT, OPS_ALLOW, 1},
+  {"get", T("/version"), 0, 405, NOT_ALLOWED, TXT, OPS_ALLOW, 1},
+  {"GET", T("/livez/"), 0, 404, "Not Found\n", TXT, NULL, 0},
+  {"GET", T("/LIVEZ"), 0, 404, "Not Found\n", TXT, NULL, 0},
+  {"GET", T("/metrics/x"), 0, 404, "Not Found\n", TXT, NULL, 0},
+  {"GET", T("//livez"), 0, 404, "Not Found\n", TXT, NULL, 0},
+  {"GET", T("/greet/livez"), 1, 200, "Hello, livez!", TXT, NULL, 0},
+  {"GET", T("/greet/John"), 1, 200, "Hello, John!", TXT, NULL, 0},
+};
+
+/* A stand-in for the adapter's renderer: METRICS_TEXT, or a text of
+ * *ctx bytes when ctx is given, or ROUTE_NO_MEMORY for SIZE_MAX. */
+static size_t fake_metrics(void *ctx, char *buf, size_t cap)
+{
+  size_t want = ctx != NULL ? *(const size_t *)ctx : strlen(METRICS_TEXT);
+
+  if (want == SIZE_MAX)
+    return ROUTE_NO_MEMORY;
+  if (want < cap) {
+    if (ctx != NULL)
+      memset(buf, 'm', want);
+    else
+      memcpy(buf, METRICS_TEXT, want);
+    buf[want] = '\0';
+  }
+  return want;
+}
+
+static void ops_route(const char *method, const char *target, size_t target_len, int not_ready,
+                      void *metrics_ctx, char *buf, size_t cap, struct route_response *res)
+{
+  struct route_request req = {.method = method, .target = target, .target_len = target_len,
+                              .max_name = 1024, .not_ready = not_ready,
+                              .version = VERSION_TEXT, .version_len = strlen(VERSION_TEXT),
+                              .metrics = fake_metrics, .metrics_ctx = metrics_ctx};
+  memset(res, 0x5a, sizeof *res);
+  route_request(&req, buf, cap, res);
+}
+
+Test(ops_routes, table)
+{
+  static char buf[ROUTE_BODY_CAP(1024)];
+  for (size_t i = 0; i < sizeof ops_rows / sizeof ops_rows[0]; i++) {
+    const struct ops_row *r = &ops_rows[i];
+    struct route_response res;
+    ops_route(r->method, r->target, r->target_len, r->not_ready, NULL, buf, sizeof buf, &res);
+    cr_assert_eq(res.status, r->status, "row %zu %s %s: status %u", i, r->method, r->target, res.status);
+    cr_assert_str_eq(res.content_type, r->content_type, "row %zu: content type", i);
+    cr_assert_eq(res.no_store, r->no_store, "row %zu: no-store", i);
+    if (r->allow == NULL)
+      cr_assert_null(res.allow, "row %zu: no Allow", i);
+    else
+      cr_assert_str_eq(res.allow, r->allow, "row %zu: Allow", i);
+    cr_assert_eq(res.body_len, strlen(r->body), "row %zu: body length", i);
+    cr_assert(memcmp(res.body, r->body, res.body_len) == 0, "row %zu: body %.*s", i,
+              (int)res.body_len, res.body);
+  }
+}
+
+/* /metrics larger than the buffer: a 500 that asks for the size, and the
+ * second call with that size answers; no memory: a 500 that says so. */
+Test(ops_routes, metrics_sizes)
+{
+  static char buf[ROUTE_BODY_CAP(1024)], big[3 * sizeof buf];
+  struct route_response res;
+  size_t sizes[] = {0, 1, sizeof buf - 1, sizeof buf, sizeof buf + 1, 2 * sizeof buf};
+
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    size_t n = sizes[i];
+    ops_route("GET", T("/metrics"), 0, &n, buf, sizeof buf, &res);
+    if (n < sizeof buf) {
+      cr_assert_eq(res.status, 200, "%zu bytes", n);
+      cr_assert_eq(res.body_len, n);
+      cr_assert_eq(res.need, 0);
+      continue;
+    }
+    cr_assert_eq(res.status, 500, "%zu bytes", n);
+    cr_assert_eq(res.need, n + 1, "%zu bytes: need %zu", n, res.need);
+    ops_route("GET", T("/metrics"), 0, &n, big, res.need, &res);
+    cr_assert_eq(res.status, 200, "%zu bytes, second call", n);
+    cr_assert_eq(res.body_len, n);
+  }
+  size_t none = SIZE_MAX;
+  ops_route("GET", T("/metrics"), 0, &none, buf, sizeof buf, &res);
+  cr_assert_eq(res.status, 500);
+  cr_assert(strstr(res.body, "out of memory") != NULL, "%.*s", (int)res.body_len, res.body);
 }

@@ -1,13 +1,11 @@
 /*
- * test_log.c - bin/log.c (escaping, access lines) and bin/reqid.c,
- * without a server: exact lines for fixed inputs and times.
+ * test_log.c - bin/log.c (escaping, access lines), without a server: exact lines for fixed inputs and times.
  */
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "log.h"
-#include "reqid.h"
 
 #define T(lit) lit, sizeof(lit) - 1
 
@@ -151,36 +149,4 @@ Test(log, longest_line)
   size_t n = log_format_access(LOG_JSON, &a, 0, 0, line, sizeof line);
   cr_assert_not_null(strstr(line, "\"path_truncated\":true"));
   (void)n;
-}
-
-Test(reqid, valid)
-{
-  static const struct {
-    const char *id;
-    int want;
-  } rows[] = {
-    {"a", 1}, {"0f8fad5b-d9cb-469f-a165-70867728950e", 1}, {"01ARZ3NDEKTSV4RRFFQ69G5FAV", 1},
-    {"trace.1:span_2-x", 1}, {"", 0}, {NULL, 0}, {"a b", 0}, {"a\"b", 0}, {"a\nb", 0},
-    {"a/b", 0}, {"a;b", 0}, {"\xc3\xa9", 0}, {"{}", 0},
-  };
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-    cr_assert_eq(reqid_valid(rows[i].id), rows[i].want, "row %zu", i);
-  char max[REQID_MAX + 2];
-  memset(max, 'x', sizeof max);
-  max[REQID_MAX] = '\0';
-  cr_assert_eq(reqid_valid(max), 1, "128 bytes");
-  max[REQID_MAX] = 'x';
-  max[REQID_MAX + 1] = '\0';
-  cr_assert_eq(reqid_valid(max), 0, "129 bytes");
-}
-
-Test(reqid, generate)
-{
-  char a[33], b[33];
-  reqid_generate(a);
-  reqid_generate(b);
-  cr_assert_eq(strlen(a), 32);
-  cr_assert_eq(strspn(a, "0123456789abcdef"), 32);
-  cr_assert(reqid_valid(a));
-  cr_assert_str_neq(a, b);
 }

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * accounting.c - the end of every request: metrics, then the access line.
+ */
+#include <stdio.h>
+
+#include "accounting.h"
+#include "deadline.h"
+#include "forwarded.h"
+#include "log.h"
+#include "metrics.h"
+#include "util.h"
+
+void accounting_request(const struct accounting *acc, const struct accounting_request *r)
+{
+  char remote[ADDR_TEXT_CAP];
+  uint64_t took = mono_ns() - r->start_ns;
+  const char *addr = r->remote;
+
+  metrics_count_request(metrics_method_index(r->method), r->status, took);
+  if (!acc->access_log)
+    return;
+  int forwarded = acc->trust_proxy && r->forwarded_for != NULL &&
+                  forwarded_client(r->forwarded_for, r->forwarded_for_len, remote, sizeof remote) == 0;
+  if (forwarded || (addr == NULL && addr_format(r->peer, remote, sizeof remote) > 0))
+    addr = remote;
+  struct log_access a = {
+    .level = LOG_INFO, .method = r->method, .path = r->path, .path_len = r->path_len,
+    .status = r->status, .duration_ns = took, .bytes = r->bytes,
+    .remote = addr != NULL && addr[0] != '\0' ? addr : NULL, .request_id = r->request_id,
+  };
+  log_access(&a);
+}
+
+void accounting_rejected(const struct accounting *acc, unsigned status)
+{
+  metrics_count_status(METRICS_OTHER, status);
+  if (acc->access_log) {
+    struct log_access a = {.level = LOG_WARN, .status = status,
+                           .msg = "rejected by the HTTP parser"};
+    log_access(&a);
+  }
+}
+
+void accounting_timeout(const struct deadline_expired *e, void *cls)
+{
+  const struct accounting *acc = cls;
+  char remote[ADDR_TEXT_CAP];
+  char msg[sizeof "header timeout (headers)"];
+
+  metrics_count_header_timeout((unsigned)e->phase);
+  if (!acc->access_log)
+    return;
+  size_t n = addr_format((const struct sockaddr *)(const void *)&e->addr, remote, sizeof remote);
+  snprintf(msg, sizeof msg, "header timeout (%s)", deadline_phase_name(e->phase));
+  /* an idle keep-alive connection closed is routine, not an attack */
+  struct log_access a = {.level = e->phase == DEADLINE_IDLE ? LOG_DEBUG : LOG_WARN,
+                         .status = 408, .duration_ns = e->waited_ns,
+                         .remote = n > 0 ? remote : NULL, .msg = msg};
+  log_access(&a);
+}

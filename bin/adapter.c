@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * adapter.c - libmicrohttpd in, routes.c, response.c out, then one call
+ * to accounting.c.
+ *
+ * Kept thin on purpose: what a request means is decided in routes.c;
+ * this file only knows how libmicrohttpd 0.9.75 wants to be driven.
+ *
+ * Per request, and without allocating anything of our own: the URI log
+ * callback (called once per request line) stamps the start time into the
+ * request's context pointer, the access handler routes, answers and
+ * accounts, and the completion callback ends the in-flight count.  What
+ * is kept per connection is connection.c's.
+ *
+ * Requests libmicrohttpd answers itself (400, 413, 414, 431, 505: a bad
+ * request line or header, a header too large for the connection's
+ * memory) never reach the access handler.  0.9.75 reports them only
+ * through its error log, as "Error processing request (HTTP response
+ * code is %u ...)", so the logger callback accounts for them.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <greet.h>
+
+#include "adapter.h"
+#include "connection.h"
+#include "deadline.h"
+#include "framing.h"
+#include "log.h"
+#include "metrics.h"
+#include "process.h"
+#include "reqid.h"
+#include "response.h"
+#include "routes.h"
+#include "target.h"
+
+/*
+ * A request's context pointer holds its start time and three flags, not
+ * a pointer: (monotonic ns << REQ_SHIFT) | flags.  It is never NULL (the
+ * clock does not read 0) and needs no allocation or cleanup.
+ */
+#define REQ_HEADERS 1u   /* the access handler has seen the headers */
+#define REQ_ANSWERED 2u  /* a response was queued and accounted */
+#define REQ_BAD_QUERY 4u /* target_query_bad() said so of the raw target */
+#define REQ_SHIFT 3
+
+void *adapter_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+  deadline_request_line(connection_deadline(cls, conn));
+  metrics_in_flight_add(1);
+  return (void *)(uintptr_t)((mono_ns() << REQ_SHIFT) | (target_query_bad(uri) ? REQ_BAD_QUERY : 0u));
+}
+
+void adapter_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode toe)
+{
+  (void)toe;
+  deadline_next(connection_deadline(cls, conn));
+  if (*con_cls != NULL)
+    metrics_in_flight_add(-1);
+  *con_cls = NULL;
+}
+
+void adapter_on_log(void *cls, const char *fmt, va_list ap)
+{
+  static const char rejected[] = "Error processing request (HTTP response code is %u";
+  static const char closed[] = "Connection socket is closed when reading request";
+  const struct server *srv = cls;
+  char text[512];
+
+  if (strncmp(fmt, rejected, sizeof rejected - 1) == 0) {
+    va_list aq;
+    va_copy(aq, ap);
+    unsigned status = va_arg(aq, unsigned);
+    va_end(aq);
+    accounting_rejected(&srv->acc, status);
+    return;
+  }
+  /* A client gone mid-request (or cut off by the header deadline, which
+   * logs its own line) is the client's business: debug, not warn. */
+  enum log_level level = strncmp(fmt, closed, sizeof closed - 1) == 0 ? LOG_DEBUG : LOG_WARN;
+  if (!log_enabled(level))
+    return;
+  vsnprintf(text, sizeof text, fmt, ap);
+  log_msg(level, "libmicrohttpd: %s", text);
+}
+
+/* What routing and the log need from the request, found in one pass over
+ * its headers and query arguments rather than one lookup (one walk of the
+ * list) each.  The first of each wins, as with a lookup, except
+ * X-Forwarded-For: the last line holds the entry our proxy added. */
+struct fields {
+  const char *request_id, *accept, *accept_language, *lang, *forwarded_for;
+  size_t accept_len, accept_language_len, lang_len, forwarded_for_len;
+  char generated[REQID_GENERATED_CAP];  /* when the client's id is unusable */
+};
+
+static int field_is(const char *key, size_t key_size, const char *name, size_t name_len)
+{
+  return key_size == name_len && strncasecmp(key, name, name_len) == 0;
+}
+
+static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                          const char *value, size_t value_size)
+{
+  struct fields *f = cls;
+
+  if (value == NULL)
+    return MHD_YES;
+  if (kind == MHD_GET_ARGUMENT_KIND) {
+    /* raw: adapter_keep_raw() leaves the value percent-encoded */
+    if (f->lang == NULL && key_size == 4 && memcmp(key, "lang", 4) == 0) {
+      f->lang = value;
+      f->lang_len = value_size;
+    }
+  } else if (f->accept == NULL && field_is(key, key_size, LIT("Accept"))) {
+    f->accept = value;
+    f->accept_len = value_size;
+  } else if (f->accept_language == NULL && field_is(key, key_size, LIT("Accept-Language"))) {
+    f->accept_language = value;
+    f->accept_language_len = value_size;
+  } else if (f->request_id == NULL && field_is(key, key_size, LIT("X-Request-Id"))) {
+    f->request_id = value;
+  } else if (field_is(key, key_size, LIT("X-Forwarded-For"))) {
+    f->forwarded_for = value;
+    f->forwarded_for_len = value_size;
+  }
+  return MHD_YES;
+}
+
+/* Reads the fields of kind into f, and makes its request id usable. */
+static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind, struct fields *f)
+{
+  MHD_get_connection_values_n(conn, kind, collect, f);
+  if (!reqid_valid(f->request_id)) {
+    reqid_generate(f->generated);
+    f->request_id = f->generated;
+  }
+}
+
+static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                            const char *value, size_t value_size)
+{
+  (void)kind;
+  framing_add(cls, key, key_size, value != NULL ? value : "", value != NULL ? value_size : 0);
+  return MHD_YES;
+}
+
+/* Queues res and accounts for it; 0, or -1 when it could not be queued. */
+static int answer(const struct server *srv, struct MHD_Connection *conn, const char *method,
+                  const char *url, size_t url_len, uintptr_t tag, const struct route_response *res,
+                  const struct fields *f, int close)
+{
+  struct accounting_request a = {
+    .method = method, .path = url, .path_len = url_len, .status = res->status,
+    .start_ns = (uint64_t)(tag >> REQ_SHIFT), .request_id = f->request_id,
+    .forwarded_for = f->forwarded_for, .forwarded_for_len = f->forwarded_for_len,
+  };
+
+  if (srv->acc.access_log) {    /* the address is only for the log line */
+    const struct connection *c = connection_of(conn);
+    if (c != NULL)
+      a.remote = c->remote;
+    else
+      a.peer = connection_peer(conn);
+  }
+  close |= atomic_load_explicit(&srv->draining, memory_order_relaxed);
+  if (response_queue(conn, res, f->request_id, close, &a.bytes) != 0)
+    return -1;
+  accounting_request(&srv->acc, &a);
+  return 0;
+}
+
+/*
+ * On the first call, with the header in and the body not yet read:
+ * refuses what framing.c finds ambiguous, and closes the connection after
+ * the answer, so no byte after this header is read as a request.
+ * Returns 1 when it answered (*con_cls then says so), 0 when the request
+ * goes on; *ret is what to return to libmicrohttpd.
+ */
+static int refused(const struct server *srv, struct MHD_Connection *conn, const char *method,
+                   const char *url, const char *version, uintptr_t tag, void **con_cls,
+                   mhd_result *ret)
+{
+  struct framing fr = {0};
+  struct route_response res = {0};
+  struct fields f = {NULL};
+  const char *why = NULL;
+
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
+  if (!framing_refused(&fr, strcmp(version, MHD_HTTP_VERSION_1_1) == 0, &res.status, &why))
+    return 0;
+  res.body = why;
+  res.body_len = strlen(why);
+  res.content_type = CONTENT_TYPE_TEXT;
+  collect_fields(conn, MHD_HEADER_KIND, &f);
+  *ret = answer(srv, conn, method, url, strlen(url), tag, &res, &f, 1) == 0 ? MHD_YES : MHD_NO;
+  *con_cls = (void *)(tag | REQ_HEADERS | REQ_ANSWERED);
+  return 1;
+}
+
+/* GET /metrics' text for routes.c: one snapshot per request, kept for a
+ * second call with a larger buffer so that both write the same text. */
+struct metrics_view {
+  const struct server *srv;
+  struct metrics_snapshot *snap;
+  struct metrics_process proc;
+};
+
+static size_t render_metrics(void *ctx, char *buf, size_t cap)
+{
+  struct metrics_view *v = ctx;
+  struct metrics_info info = {GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
+                              !atomic_load_explicit(&v->srv->not_ready, memory_order_relaxed)};
+
+  if (v->snap == NULL) {
+    if ((v->snap = malloc(sizeof *v->snap)) == NULL) {
+      log_msg(LOG_ERROR, "out of memory: cannot answer GET /metrics");
+      return ROUTE_NO_MEMORY;
+    }
+    metrics_snapshot(v->snap);
+    process_read(&v->proc);
+  }
+  return metrics_render(v->snap, &v->proc, &info, buf, cap);
+}
+
+/* The request as routes.c takes it. */
+static void to_route(const struct server *srv, const char *method, const char *url,
+                     uintptr_t tag, const struct fields *f, struct metrics_view *mv,
+                     struct route_request *req)
+{
+  req->method = method;
+  req->target = url;
+  req->target_len = strlen(url);
+  req->max_name = srv->max_name;
+  req->not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
+  req->bad_query = (tag & REQ_BAD_QUERY) != 0;
+  req->lang_query = f->lang;
+  req->lang_query_len = f->lang_len;
+  req->accept = f->accept;
+  req->accept_len = f->accept_len;
+  req->accept_language = f->accept_language;
+  req->accept_language_len = f->accept_language_len;
+  req->default_lang = srv->default_lang;
+  req->tmpl = srv->tmpl;
+  req->tmpl_len = srv->tmpl_len;
+  req->version = srv->version_json;
+  req->version_len = srv->version_len;
+  req->metrics = render_metrics;
+  req->metrics_ctx = mv;
+}
+
+/* The request complete: route, answer, account. */
+static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
+                          const char *url, const char *method, uintptr_t tag)
+{
+  char body[ROUTE_BODY_CAP(MAX_NAME_LIMIT)];
+  char *big = NULL;
+  struct route_response res;
+  struct route_request req;
+  struct fields f = {NULL};
+  struct metrics_view mv = {srv, NULL, {0}};
+  int r;
+
+  collect_fields(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND), &f);
+  to_route(srv, method, url, tag, &f, &mv, &req);
+  route_request(&req, body, sizeof body, &res);
+  /* a large answer: route again into a buffer of its size (without one,
+   * res is a 500) */
+  if (res.need > sizeof body && (big = malloc(res.need)) != NULL)
+    route_request(&req, big, res.need, &res);
+  else if (res.need > sizeof body)
+    log_msg(LOG_ERROR, "out of memory: a %zu-byte answer becomes a 500", res.need);
+  r = answer(srv, conn, method, url, req.target_len, tag, &res, &f, 0);
+  free(big);
+  free(mv.snap);
+  return r == 0 ? MHD_YES : MHD_NO;
+}
+
+/*
+ * libmicrohttpd calls this at least twice per request.  The response is
+ * queued only on the last call (request complete): queueing it on the
+ * first makes 0.9.75 close the connection after every reply, which is
+ * what a refused request wants and nothing else does.  A request body,
+ * which no route uses, is read and dropped.
+ */
+mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version,
+                              const char *upload_data, size_t *upload_data_size,
+                              void **con_cls)
+{
+  const struct server *srv = cls;
+  uintptr_t tag = (uintptr_t)*con_cls;
+  mhd_result ret = MHD_YES;
+
+  (void)upload_data;
+  if (tag == 0)
+    tag = (uintptr_t)(mono_ns() << REQ_SHIFT);   /* no URI log call: cannot happen */
+  if (tag & REQ_ANSWERED) {     /* refused early: the rest is not ours */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (!(tag & REQ_HEADERS)) {
+    if (refused(srv, conn, method, url, version, tag, con_cls, &ret)) {
+      deadline_clear(connection_deadline(srv, conn));
+      return ret;
+    }
+    deadline_headers(connection_deadline(srv, conn));
+    *con_cls = (void *)(tag | REQ_HEADERS);
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  deadline_clear(connection_deadline(srv, conn));
+  ret = respond(srv, conn, url, method, tag);
+  if (ret == MHD_YES)
+    *con_cls = (void *)(tag | REQ_ANSWERED);
+  return ret;
+}
+
+/*
+ * libmicrohttpd would percent-decode the path before the access handler
+ * sees it, so "%2F" would split segments, "%2541" would be decoded twice
+ * and "%00" would cut the name short.  Leaving it alone makes routes.c,
+ * through libgreet, the one decoder.  The query string gets the same
+ * treatment (libmicrohttpd has already turned '+' into ' ' there):
+ * routes.c decodes the "lang" value itself.
+ */
+size_t adapter_keep_raw(void *cls, struct MHD_Connection *conn, char *s)
+{
+  (void)cls;
+  (void)conn;
+  return strlen(s);
+}

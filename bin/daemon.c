@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.c - the life of greet-server's libmicrohttpd daemon: the address
+ * to bind, the options (limits, TLS, the adapter's callbacks), start,
+ * readiness, the drain and stop.  No request passes through here.
+ */
+#define _GNU_SOURCE 1   /* SO_ATTACH_FILTER */
+
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include <greet.h>
+
+#include "adapter.h"
+#include "connection.h"
+#include "daemon.h"
+#include "deadline.h"
+#include "log.h"
+#include "metrics.h"
+#include "service.h"
+#include "tls.h"
+
+/* The listen queue asked of the kernel (which caps it at somaxconn). */
+#define LISTEN_BACKLOG 4096
+
+struct daemon {
+  struct server srv;        /* what the adapter's callbacks see */
+  struct MHD_Daemon *mhd;
+  int listen_fd;            /* after daemon_stop_accepting(): ours to close */
+  int activated;            /* the socket came from systemd */
+  int quiesced;
+};
+
+static void version_json(struct server *srv)
+{
+  int n = snprintf(srv->version_json, sizeof srv->version_json,
+                   "{\"name\":\"greet-server\",\"version\":\"%s\",\"libgreet\":\"%s\","
+                   "\"libmicrohttpd\":\"%s\",\"compiler\":\"%s\",\"systemd\":%s}\n",
+                   GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
+#if defined(__clang__)
+                   "clang " __clang_version__,
+#elif defined(__GNUC__)
+                   "gcc " __VERSION__,
+#else
+                   "unknown",
+#endif
+                   service_has_systemd() ? "true" : "false");
+  srv->version_len = n > 0 && (size_t)n < sizeof srv->version_json ? (size_t)n : 0;
+}
+
+/* The address to bind into *ss, and MHD_USE_IPv6 into *flags when it is
+ * one; with a socket from systemd, only the flag.  0, or -1 (logged). */
+static int bind_address(const struct server_config *cfg, int listen_fd,
+                        struct sockaddr_storage *ss, unsigned *flags)
+{
+  struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+  memset(ss, 0, sizeof *ss);
+  if (listen_fd >= 0) {
+    struct sockaddr_storage bound = {0};
+    socklen_t len = sizeof bound;
+    if (getsockname(listen_fd, (struct sockaddr *)&bound, &len) == 0 && bound.ss_family == AF_INET6)
+      *flags |= MHD_USE_IPv6;
+  } else if (inet_pton(AF_INET, cfg->bind, &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((unsigned short)cfg->port);
+  } else if (inet_pton(AF_INET6, cfg->bind, &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((unsigned short)cfg->port);
+    *flags |= MHD_USE_IPv6;
+  } else {
+    log_msg(LOG_ERROR, "cannot listen on '%s': not an IP address", cfg->bind);
+    return -1;
+  }
+  return 0;
+}
+
+/* The adapter's state from the configuration, and the header deadline's
+ * reaper when there is one.  0, or -1 (logged). */
+static int server_init(struct server *srv, const struct server_config *cfg)
+{
+  srv->max_name = cfg->max_name;
+  memcpy(srv->default_lang, cfg->default_lang, sizeof srv->default_lang);
+  srv->tmpl = cfg->tmpl;
+  srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
+  srv->acc.access_log = cfg->access_log != 0;
+  srv->acc.trust_proxy = cfg->trust_proxy != 0;
+  atomic_init(&srv->not_ready, 1);
+  atomic_init(&srv->draining, 0);
+  version_json(srv);
+  if (cfg->header_timeout > 0) {
+    srv->deadline = deadline_start((uint64_t)cfg->header_timeout * 1000u, accounting_timeout,
+                                   &srv->acc);
+    if (srv->deadline == NULL) {
+      log_msg(LOG_ERROR, "cannot start the header timeout thread");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* MHD_USE_TLS into *flags with --tls-cert; 0, or -1 (logged) when this
+ * libmicrohttpd cannot serve HTTPS. */
+static int tls_flags(const struct server_config *cfg, unsigned *flags)
+{
+  if (cfg->tls_cert == NULL)
+    return 0;
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES || tls_cert_pem() == NULL) {
+    log_msg(LOG_ERROR, "cannot serve HTTPS: libmicrohttpd %s was built without TLS support",
+            MHD_get_version());
+    return -1;
+  }
+  *flags |= MHD_USE_TLS;
+  return 0;
+}
+
+/* libmicrohttpd with the adapter's callbacks and cfg's limits.  The
+ * options are arrays (MHD_OPTION_ARRAY): an optional one is an
+ * MHD_OPTION_END entry, never a missing argument. */
+static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config *cfg,
+                                    int listen_fd, const struct sockaddr_storage *ss,
+                                    unsigned flags)
+{
+  struct server *srv = &d->srv;
+  int tls = (flags & MHD_USE_TLS) != 0;
+  struct MHD_OptionItem tls_options[] = {
+    {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)tls_cert_pem()},
+    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)tls_key_pem()},
+    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES},
+    {MHD_OPTION_END, 0, NULL},
+  };
+  struct MHD_OptionItem options[] = {
+    /* first, so that no message goes to stderr unformatted */
+    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)adapter_on_log, srv},
+    {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+     listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : (void *)(uintptr_t)ss},
+    {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
+    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
+    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
+    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
+    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
+    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
+    {MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG, NULL},
+    /* a pool of one is no pool: one epoll thread does it all */
+    {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)cfg->threads, NULL},
+    {MHD_OPTION_END, 0, NULL},
+  };
+
+  return MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, adapter_on_request, srv,
+                          MHD_OPTION_ARRAY, options, MHD_OPTION_ARRAY, tls_options,
+                          MHD_OPTION_END);
+}
+
+struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
+{
+  struct sockaddr_storage ss;
+  /* MHD_USE_ITC: MHD_quiesce_daemon() needs it */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+  struct daemon *d;
+
+  if (bind_address(cfg, listen_fd, &ss, &flags) != 0 || tls_flags(cfg, &flags) != 0)
+    return NULL;
+  if ((d = calloc(1, sizeof *d)) == NULL) {
+    log_msg(LOG_ERROR, "out of memory");
+    return NULL;
+  }
+  d->listen_fd = -1;
+  d->activated = listen_fd >= 0;
+  if (server_init(&d->srv, cfg) != 0) {
+    free(d);
+    return NULL;
+  }
+  d->mhd = start_mhd(d, cfg, listen_fd, &ss, flags);
+  if (d->mhd == NULL) {
+    if (listen_fd >= 0)
+      log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);
+    else
+      log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use, or not allowed)", cfg->bind, cfg->port);
+    deadline_stop(d->srv.deadline);
+    free(d);
+    return NULL;
+  }
+  return d;
+}
+
+unsigned daemon_port(const struct daemon *d)
+{
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  return info != NULL ? info->port : 0;
+}
+
+void daemon_set_ready(struct daemon *d, int ready)
+{
+  atomic_store(&d->srv.not_ready, !ready);
+}
+
+void daemon_begin_drain(struct daemon *d)
+{
+  atomic_store(&d->srv.not_ready, 1);
+  atomic_store(&d->srv.draining, 1);
+}
+
+/*
+ * Closing a listening socket resets every connection in its accept queue,
+ * although those clients have already sent their request (on loopback the
+ * handshake completes inside connect()).  Accepting what is queued and
+ * then closing leaves a window between the last accept() and the close in
+ * which a new handshake is reset.  So first make the queue only shrink: a
+ * classic BPF filter on the listening socket drops new connection
+ * attempts (SYN without ACK) while handshakes already under way complete.
+ * libmicrohttpd keeps accepting until the queue has stayed empty for
+ * QUEUE_QUIET_MS (a client's ACK takes a round trip), at most
+ * QUEUE_WAIT_MS (it does not accept at --connection-limit).  A dropped SYN
+ * is retransmitted about a second later and then refused, as after any
+ * stop.  The filter runs on the TCP header: byte 13 holds the flags.
+ */
+#define QUEUE_QUIET_MS 100
+#define QUEUE_WAIT_MS 1000
+
+static int drop_new_handshakes(int fd)
+{
+  struct sock_filter code[] = {
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),          /* SYN | ACK */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),    /* SYN alone */
+    BPF_STMT(BPF_RET | BPF_K, 0),
+    BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+static void wait_queue_empty(int fd)
+{
+  const struct timespec ms = {0, 1000000L};
+  int quiet = 0;
+
+  for (int waited = 0; waited < QUEUE_WAIT_MS && quiet < QUEUE_QUIET_MS; ++waited) {
+    struct pollfd p = {fd, POLLIN, 0};
+    quiet = poll(&p, 1, 0) > 0 ? 0 : quiet + 1;
+    nanosleep(&ms, NULL);
+  }
+}
+
+void daemon_stop_accepting(struct daemon *d)
+{
+  const union MHD_DaemonInfo *info;
+  MHD_socket fd;
+
+  if (d->quiesced)
+    return;
+  info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+  if (!d->activated && info != NULL && info->listen_fd != MHD_INVALID_SOCKET &&
+      drop_new_handshakes(info->listen_fd) == 0)
+    wait_queue_empty(info->listen_fd);
+  fd = MHD_quiesce_daemon(d->mhd);
+  d->quiesced = 1;
+  if (fd == MHD_INVALID_SOCKET)
+    return;
+  d->listen_fd = fd;
+  /* A socket from systemd stays as it is: systemd queues new connections
+   * on it for the next start.  Ours stops listening, so connecting is
+   * refused at once. */
+  if (!d->activated)
+    shutdown(fd, SHUT_RDWR);
+}
+
+long daemon_in_flight(void)
+{
+  return (long)metrics_in_flight();
+}
+
+long daemon_connections(void)
+{
+  return (long)metrics_connections();
+}
+
+void daemon_stop(struct daemon *d)
+{
+  if (d == NULL)
+    return;
+  MHD_stop_daemon(d->mhd);
+  deadline_stop(d->srv.deadline);
+  if (d->listen_fd >= 0)
+    close(d->listen_fd);
+  free(d);
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * greeting.c - what a greeting looks like: the language chosen for it and
+ * its body as text, JSON or an HTML page, and the list of languages.
+ * Bodies only: which request gets one, and its status and headers, is
+ * routes.c's.
+ */
+#include <string.h>
+
+#include <greet.h>
+
+#include "greeting.h"
+
+/* Ends a libgreet call that wrote (or measured) n bytes at the end of o. */
+static greet_status grew(struct out *o, greet_status st, size_t n)
+{
+  if (st == GREET_E_NOSPACE)
+    st = GREET_OK;              /* n is the size needed: keep counting */
+  if (st == GREET_OK)
+    o->len += n;
+  return st;
+}
+
+/* Whether tag is "en", whose plain greeting is greet_format()'s. */
+static int is_en(const char *tag, size_t len)
+{
+  return len == 2 && tag[0] == 'e' && tag[1] == 'n';
+}
+
+static int is_rtl(const char *tag, size_t len)
+{
+  char dir[8];
+  size_t n = 0;
+  return greet_lang_lookup(tag, len, dir, sizeof dir, &n, GREET_LANG_DIR) == GREET_OK &&
+         n == sizeof "rtl" - 1 && memcmp(dir, LIT("rtl")) == 0;
+}
+
+/*
+ * The "lang" query parameter, decoded as a form value ('+' is a space),
+ * matched by RFC 4647 lookup.  1 with the canonical tag in *l when the
+ * catalogue has it; 0 when there is no such parameter, or its value is
+ * malformed or unknown (then it is ignored).
+ */
+static int query_lang(const struct route_request *req, struct greeting_lang *l)
+{
+  char val[64];
+  size_t n = 0;
+
+  return req->lang_query != NULL &&
+         greet_url_decode(req->lang_query, req->lang_query_len, val, sizeof val, &n,
+                          GREET_DECODE_PLUS_SPACE | GREET_DECODE_REJECT_CTL) == GREET_OK &&
+         greet_lang_lookup(val, n, l->tag, sizeof l->tag, &l->len, 0) == GREET_OK;
+}
+
+void greeting_choose_lang(const struct route_request *req, struct greeting_lang *l)
+{
+  const char *def = req->default_lang != NULL ? req->default_lang : "en";
+  size_t def_len = strlen(def);
+
+  if (def_len >= sizeof l->tag)
+    def = "en", def_len = 2;
+  if (query_lang(req, l) ||
+      (req->accept_language != NULL &&
+       greet_accept_language(req->accept_language, req->accept_language_len, def, def_len,
+                             l->tag, sizeof l->tag, &l->len, 0) == GREET_OK)) {
+    l->is_default = l->len == def_len && memcmp(l->tag, def, def_len) == 0;
+    return;
+  }
+  memcpy(l->tag, def, def_len + 1);
+  l->len = def_len;
+  l->is_default = 1;
+}
+
+/* The greeting in language l, escaped as esc says (GREET_ESCAPE_*): the
+ * template when there is one and l is the default language, else the
+ * catalogue's. */
+static greet_status put_greeting(const struct route_request *req, const struct greeting_lang *l,
+                                 const char *name, size_t name_len, unsigned esc, struct out *o)
+{
+  size_t cap, n = 0;
+  char *dst = out_room(o, &cap);
+  greet_status st;
+
+  if (req->tmpl != NULL && l->is_default)
+    st = greet_template_format(req->tmpl, req->tmpl_len, name, name_len, dst, cap, &n,
+                               esc | (is_rtl(l->tag, l->len) ? GREET_TEMPLATE_ISOLATE : 0));
+  else if (esc == 0 && is_en(l->tag, l->len))
+    st = greet_format(name, name_len, dst, cap, &n, 0);
+  else
+    st = greet_format_lang(l->tag, l->len, name, name_len, dst, cap, &n, esc);
+  return grew(o, st, n);
+}
+
+static greet_status put_escaped(const char *s, size_t len, unsigned esc, struct out *o)
+{
+  size_t cap, n = 0;
+  char *dst = out_room(o, &cap);
+  greet_status st = greet_escape(s, len, dst, cap, &n, esc);
+  return grew(o, st, n);
+}
+
+/* The page a browser shows: the greeting as text (escaped, and unable to
+ * run anything even if it were not: see the Content-Security-Policy),
+ * the language and direction on <html>, a little inline CSS. */
+static const char html_head[] =
+  "<!DOCTYPE html>\n"
+  "<html lang=\"";
+static const char html_dir[] = "\" dir=\"";
+static const char html_title[] =
+  "\">\n"
+  "<head>\n"
+  "<meta charset=\"utf-8\">\n"
+  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+  "<title>";
+static const char html_body[] =
+  "</title>\n"
+  "<style>\n"
+  "html{color-scheme:light dark}\n"
+  "body{margin:0;min-height:100vh;display:grid;place-items:center;"
+  "font:clamp(1.25rem,4vw,2.5rem)/1.4 system-ui,sans-serif;background:#f4f5f7;color:#1b1f24}\n"
+  "p{margin:1rem;padding:1.5em 2em;max-width:40rem;border-radius:.75em;background:#fff;"
+  "box-shadow:0 1px 3px rgba(0,0,0,.12),0 8px 24px rgba(0,0,0,.06);overflow-wrap:anywhere}\n"
+  "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e8eaed}p{background:#23262b}}\n"
+  "</style>\n"
+  "</head>\n"
+  "<body>\n"
+  "<main><p>";
+static const char html_tail[] =
+  "</p></main>\n"
+  "</body>\n"
+  "</html>\n";
+
+const char greeting_csp[] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                          "form-action 'none'; frame-ancestors 'none'";
+
+greet_status greeting_body(const struct route_request *req, enum neg_media m,
+                           const struct greeting_lang *l,
+                             const char *name, size_t name_len, struct out *o)
+{
+  greet_status st;
+
+  switch (m) {
+  case NEG_JSON:
+    OUT_LIT(o, "{\"greeting\": \"");
+    if ((st = put_greeting(req, l, name, name_len, GREET_ESCAPE_JSON, o)) != GREET_OK)
+      return st;
+    OUT_LIT(o, "\", \"name\": \"");
+    if ((st = put_escaped(name, name_len, GREET_ESCAPE_JSON, o)) != GREET_OK)
+      return st;
+    OUT_LIT(o, "\", \"lang\": \"");
+    out_put(o, l->tag, l->len);             /* a catalogue tag: ASCII letters and '-' */
+    OUT_LIT(o, "\"}\n");
+    return GREET_OK;
+  case NEG_HTML:
+    OUT_LIT(o, html_head);
+    out_put(o, l->tag, l->len);
+    OUT_LIT(o, html_dir);
+    if (is_rtl(l->tag, l->len))
+      OUT_LIT(o, "rtl");
+    else
+      OUT_LIT(o, "ltr");
+    OUT_LIT(o, html_title);
+    if ((st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o)) != GREET_OK)
+      return st;
+    OUT_LIT(o, html_body);
+    st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o);
+    OUT_LIT(o, html_tail);
+    return st;
+  case NEG_TEXT:
+  default:
+    return put_greeting(req, l, name, name_len, 0, o);
+  }
+}
+
+/* One catalogue entry's tag, name or direction, as text or JSON string
+ * contents (tags and directions are ASCII; names are UTF-8). */
+static void put_lang_at(size_t i, unsigned what, unsigned esc, struct out *o)
+{
+  char v[128];
+  size_t n = 0;
+  if (greet_lang_at(i, v, sizeof v, &n, what) == GREET_OK) {
+    if (esc == 0 || put_escaped(v, n, esc, o) != GREET_OK)
+      out_put(o, v, n);
+  }
+}
+
+void greeting_languages(enum neg_media m, struct out *o)
+{
+  size_t count = greet_lang_count();
+
+  if (m == NEG_JSON)
+    OUT_LIT(o, "[\n");
+  for (size_t i = 0; i < count; i++) {
+    if (m == NEG_JSON) {
+      OUT_LIT(o, "  {\"tag\": \"");
+      put_lang_at(i, 0, GREET_ESCAPE_JSON, o);
+      OUT_LIT(o, "\", \"name\": \"");
+      put_lang_at(i, GREET_LANG_NAME, GREET_ESCAPE_JSON, o);
+      OUT_LIT(o, "\", \"dir\": \"");
+      put_lang_at(i, GREET_LANG_DIR, GREET_ESCAPE_JSON, o);
+      if (i + 1 < count)
+        OUT_LIT(o, "\"},\n");
+      else
+        OUT_LIT(o, "\"}\n");
+    } else {
+      put_lang_at(i, 0, 0, o);
+      OUT_LIT(o, "\t");
+      put_lang_at(i, GREET_LANG_NAME, 0, o);
+      OUT_LIT(o, "\t");
+      put_lang_at(i, GREET_LANG_DIR, 0, o);
+      OUT_LIT(o, "\n");
+    }
+  }
+  if (m == NEG_JSON)
+    OUT_LIT(o, "]\n");
+}
