@@ -46,8 +46,10 @@ into --save DIR; every JSON file of --cases DIR (default: fuzz_cases/ next
 to this file) is replayed first, every run.  Output is TAP.  The run is
 bounded by --duration (default 50 s of batches) and --batches.
 
-Long run (documented in docs/security.md):
-    fuzz_http.py build/bin/greet-server --duration 1800 --save /tmp/fuzz-found
+The long run (30 min, both builds, e.g. before a release):
+    fuzz_http.py build/bin/greet-server --duration 1800 --tls --save /tmp/fuzz-found
+    fuzz_http.py build-asan/bin/greet-server --duration 1800 --tls --save /tmp/fuzz-found-asan
+A saved case that shows a defect goes into fuzz_cases/ with its "why".
 """
 
 import argparse
