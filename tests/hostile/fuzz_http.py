@@ -59,6 +59,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -265,7 +266,6 @@ def script_from_json(d):
                           expect=(q["expect"][0], q["expect"][1] and base64.b64decode(q["expect"][1]))
                           if q.get("expect") else None)
                      for q in d["requests"]]
-    s["expect_fix"] = d.get("item")
     return s
 
 
@@ -279,7 +279,6 @@ class Outcome:
     def __init__(self):
         self.raw = b""
         self.closed = False
-        self.error = None
         self.responses = []
         self.failures = []
         self.unread = 0          # complete requests whose answer is unknowable (RST)
@@ -589,7 +588,7 @@ def wait_idle(ctx):
         time.sleep(0.1)
 
 
-def run_batch(ctx, scripts, t):
+def run_batch(ctx, scripts):
     """Runs scripts (name, script) concurrently; returns the failures."""
     ctx.log.lines()
     before = scrape(ctx)
@@ -676,7 +675,7 @@ def main():
     t = ht.TAP()
     asan = ht.sanitized(a.binary)
     tmp = tempfile.mkdtemp(prefix="greet-fuzz.")
-    tls_files = make_tls(tmp) if a.tls and ht.greettest.shutil.which("openssl") else None
+    tls_files = make_tls(tmp) if a.tls and shutil.which("openssl") else None
     if a.tls and not tls_files:
         t.skip("TLS scripts", "openssl could not make a certificate")
     variants = [None] + ([tls_files] if tls_files else [])
@@ -707,7 +706,7 @@ def main():
                         todo.append(("case " + os.path.basename(path), script_from_json(json.load(f))))
             for i in range(0, len(todo), a.batch_size):
                 chunk = todo[i:i + a.batch_size]
-                fails = run_batch(ctx, chunk, t)
+                fails = run_batch(ctx, chunk)
                 report(t, label, chunk, fails, None, seed)
                 found += len(fails)
             t_end = time.monotonic() + a.duration / len(variants)
@@ -721,13 +720,13 @@ def main():
                 else:
                     chunk = [("%d:%d:%d" % (seed, b, i), script(random.Random("%d:%d:%d" % (seed, b, i)), bool(tls)))
                              for i in range(a.batch_size)]
-                fails = run_batch(ctx, chunk, t)
+                fails = run_batch(ctx, chunk)
                 report(t, label, chunk, fails, a.save, seed)
                 found += len(fails)
                 b += 1
             t.ok(ctx.stuck == (0, 0), "%s: idle at the end: in flight 0, open connections 0 "
                  "(besides the scrape)" % label, "in flight %d, connections %d" % ctx.stuck)
-            t.comment("%s: %d scripts, %d complete requests sent, %d responses, probe worst %.0f ms"
+            t.comment("%s: %d scripts, %d complete requests sent, %d responses (the probe's included), probe worst %.0f ms"
                       % (label, b * a.batch_size, ctx.stats["requests"], ctx.stats["responses"],
                          ctx.stats["probe_worst"] * 1000))
         finally:
