@@ -5,8 +5,8 @@ greet-server, one regression check each (raw sockets on 127.0.0.1):
 
     test_edge.py GREET_SERVER
 
-  1  a request that overflows the connection's memory gets its 431 at
-     once (plain text naming the limit, X-Request-Id, connection closed),
+  1  a request with many query arguments is answered at once (200, or our
+     431 naming the limit, plain text with X-Request-Id, and a close),
      and a 2 KiB query with a browser's headers is served;
   2  http_requests_in_flight comes back to 0 after such a request whose
      client closed first (FIN), and a SIGTERM then does not wait;
@@ -64,20 +64,24 @@ def many_args(n):
 
 
 def item1(t):
+    """The curl of the issue (150 arguments) and more: an answer at once,
+    whatever it is (200 when the arguments cost greet-server nothing, or
+    our 431 naming the limit and a close), never a held connection."""
     with ht.start_server(["--header-timeout", "10"]) as srv:
-        for n in (150, 400):
+        for n in (150, 400, 1500):
             t0 = time.monotonic()
             ex = ht.exchange(srv, many_args(n), limit=4.0)
             took = time.monotonic() - t0
             r = ex.responses[0] if ex.responses else None
-            t.ok(r is not None and r.status == 431 and ex.closed and took < 2.0,
-                 "1: %d query arguments: 431 at once and the connection closed" % n,
+            t.ok(r is not None and took < 2.0 and (r.status == 200 or (r.status == 431 and ex.closed)),
+                 "1: %d query arguments: answered at once (200, or 431 and the connection closed)" % n,
                  "%s after %.1f s" % (ht.describe(ex, 10), took))
-            t.ok(r is not None and (r.header("content-type") or "").startswith("text/plain")
-                 and r.header("x-request-id") is not None and b"<html" not in r.body.lower()
-                 and len(r.body.strip().splitlines()) == 1,
-                 "1: %d query arguments: the 431 is one line of plain text with X-Request-Id" % n,
-                 repr(r and (r.headers, r.body[:200])))
+            if r is not None and r.status == 431:
+                t.ok((r.header("content-type") or "").startswith("text/plain")
+                     and r.header("x-request-id") is not None and b"<html" not in r.body.lower()
+                     and len(r.body.strip().splitlines()) == 1,
+                     "1: %d query arguments: the 431 is one line of plain text with X-Request-Id" % n,
+                     repr((r.headers, r.body[:200])))
         query = "&".join("k%d=%s" % (i, "v" * 8) for i in range(180))[:2048]
         data = ("GET /greet/Ann?%s HTTP/1.1\r\n%s\r\n" % (query, BROWSER)).encode()
         ex = ht.exchange(srv, data, limit=4.0)
