@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <greet.h>
+
 #include "negotiate.h"
 #include "util.h"
 
@@ -53,27 +55,6 @@ static size_t token(const char *p, const char *end)
   return (size_t)(p - s);
 }
 
-/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
- * thousandths; -1 when it is not one. */
-static int qvalue(const char *s, size_t n)
-{
-  int q, scale = 100;
-
-  if (n == 0 || (s[0] != '0' && s[0] != '1'))
-    return -1;
-  q = (s[0] - '0') * 1000;
-  if (n == 1)
-    return q;
-  if (s[1] != '.' || n > 5)
-    return -1;
-  for (size_t i = 2; i < n; i++, scale /= 10) {
-    if (s[i] < '0' || s[i] > '9' || (q == 1000 && s[i] != '0'))
-      return -1;
-    q += (s[i] - '0') * scale;
-  }
-  return q;
-}
-
 /* Skips to the comma that ends a malformed item, past quoted strings. */
 static const char *skip_item(const char *p, const char *end)
 {
@@ -96,7 +77,7 @@ static const char *skip_item(const char *p, const char *end)
 struct range {
   const char *type, *sub;
   size_t type_len, sub_len;
-  int q;
+  unsigned q;      /* weight in thousandths (greet_qvalue_parse) */
   int params;       /* media-type parameters, all charset=utf-8 */
   int foreign;      /* a media-type parameter we cannot satisfy */
 };
@@ -156,7 +137,7 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
     if (after_q)
       continue;                         /* accept-ext (RFC 7231): ignored */
     if (ieq(name, name_len, "q")) {
-      if (quoted || (r->q = qvalue(val, val_len)) < 0)
+      if (quoted || greet_qvalue_parse(val, val_len, &r->q, NULL, 0) != GREET_OK)
         return skip_item(p, end);
       after_q = 1;
     } else if (ieq(name, name_len, "charset") && ieq(val, val_len, "utf-8")) {
@@ -190,7 +171,8 @@ static int specificity(const struct range *r, enum neg_media m)
 
 int negotiate_media(const char *accept, size_t len, unsigned offered)
 {
-  int spec[NEG_NMEDIA] = {0}, q[NEG_NMEDIA] = {0};
+  int spec[NEG_NMEDIA] = {0};
+  unsigned q[NEG_NMEDIA] = {0};
   int any = 0, best = NEG_NONE;
 
   offered &= NEG_OFFER_ALL;
