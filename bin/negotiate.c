@@ -70,6 +70,48 @@ static const char *skip_item(const char *p, const char *end)
   return p;
 }
 
+/* One parameter of an item: name "=" ( token / quoted-string ). */
+struct param {
+  const char *name, *val;   /* val: inside the quotes when quoted */
+  size_t name_len, val_len;
+  int quoted;
+};
+
+/* Reads the parameter at *pp into *pm and moves *pp past it; returns 0 when
+ * it is malformed, *pp then where to look for the end of the item (end
+ * itself after an unclosed quote: the rest of the field is lost). */
+static int param(const char **pp, const char *end, struct param *pm)
+{
+  const char *p = *pp;
+
+  pm->name = p;
+  pm->name_len = token(p, end);
+  p += pm->name_len;
+  if (pm->name_len == 0 || p == end || *p != '=') {
+    *pp = p;
+    return 0;
+  }
+  pm->val = ++p;
+  pm->quoted = p < end && *p == '"';
+  if (pm->quoted) {
+    for (p++; p < end && *p != '"'; p++)
+      if (*p == '\\' && p + 1 < end)
+        p++;
+    if (p == end) {
+      *pp = end;
+      return 0;
+    }
+    p++;
+    pm->val++;
+    pm->val_len = (size_t)(p - pm->val - 1);
+  } else {
+    pm->val_len = token(p, end);
+    p += pm->val_len;
+  }
+  *pp = p;
+  return pm->quoted || pm->val_len > 0;
+}
+
 /* One item: media-range parameters [weight] [accept-ext], up to the comma
  * or the end.  Returns the position after it, and 0 in *ok when it is
  * malformed; else fills the range, its weight and whether every
@@ -77,7 +119,7 @@ static const char *skip_item(const char *p, const char *end)
 struct range {
   const char *type, *sub;
   size_t type_len, sub_len;
-  unsigned q;      /* weight in thousandths (greet_qvalue_parse) */
+  unsigned q;       /* weight in thousandths (greet_qvalue_parse) */
   int params;       /* media-type parameters, all charset=utf-8 */
   int foreign;      /* a media-type parameter we cannot satisfy */
 };
@@ -102,6 +144,7 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
   r->foreign = 0;
   for (;;) {
     const char *q = skip_ows(p, end);
+    struct param pm;
     if (q == end || *q == ',') {
       p = q;
       break;
@@ -111,36 +154,15 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
     p = skip_ows(q + 1, end);
     if (p == end || *p == ',' || *p == ';')
       continue;                         /* an empty parameter */
-    const char *name = p;
-    size_t name_len = token(p, end);
-    p += name_len;
-    if (name_len == 0 || p == end || *p != '=')
+    if (!param(&p, end, &pm))
       return skip_item(p, end);
-    const char *val = ++p;
-    size_t val_len;
-    int quoted = p < end && *p == '"';
-    if (quoted) {
-      for (p++; p < end && *p != '"'; p++)
-        if (*p == '\\' && p + 1 < end)
-          p++;
-      if (p == end)
-        return end;                     /* unclosed quote: the rest is lost */
-      p++;
-      val++;
-      val_len = (size_t)(p - val - 1);
-    } else {
-      val_len = token(p, end);
-      p += val_len;
-      if (val_len == 0)
-        return skip_item(p, end);
-    }
     if (after_q)
       continue;                         /* accept-ext (RFC 7231): ignored */
-    if (ieq(name, name_len, "q")) {
-      if (quoted || greet_qvalue_parse(val, val_len, &r->q, NULL, 0) != GREET_OK)
+    if (ieq(pm.name, pm.name_len, "q")) {
+      if (pm.quoted || greet_qvalue_parse(pm.val, pm.val_len, &r->q, NULL, 0) != GREET_OK)
         return skip_item(p, end);
       after_q = 1;
-    } else if (ieq(name, name_len, "charset") && ieq(val, val_len, "utf-8")) {
+    } else if (ieq(pm.name, pm.name_len, "charset") && ieq(pm.val, pm.val_len, "utf-8")) {
       r->params++;
     } else {
       r->foreign = 1;
