@@ -592,11 +592,12 @@ Test(ops_routes, metrics_sizes)
 }
 
 /* req->grow for /metrics: a block of exactly the size asked, counted. */
-static size_t grow_calls;
+static size_t grow_calls, grow_need;
 static char *grow_exact(void *ctx, size_t need)
 {
   char **block = ctx;
   grow_calls++;
+  grow_need = need;
   *block = malloc(need);
   return *block;
 }
@@ -620,6 +621,7 @@ Test(ops_routes, metrics_grow)
     cr_assert_eq(res.status, 200, "%zu bytes: status %u", n, res.status);
     cr_assert_eq(res.body_len, n);
     cr_assert_eq(grow_calls, n < sizeof buf ? 0u : 1u, "%zu bytes: %zu calls", n, grow_calls);
+    cr_assert(n < sizeof buf || grow_need == n + 1, "%zu bytes: asked %zu", n, grow_need);
     cr_assert(res.body == (n < sizeof buf ? buf : block), "%zu bytes: body elsewhere", n);
     for (size_t k = 0; k < n; k++)
       cr_assert_eq(res.body[k], 'm', "%zu bytes: byte %zu", n, k);
