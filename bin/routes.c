@@ -9,7 +9,8 @@
  * A greeting is negotiated (negotiate.c for Accept, libgreet for the
  * language), and written into the caller's buffer through a `struct out`
  * (util.h) that keeps counting past its end, so one pass either builds the
- * body or learns its size.  The plain request (no Accept, no
+ * body or learns its size; a body larger than the buffer is then written
+ * again, alone, into one of its size from req->grow (out_regrow).  The plain request (no Accept, no
  * Accept-Language, no query, default "en", no template) is the common one
  * and takes the shortest path: greet_format() straight into buf.
  */
@@ -55,17 +56,6 @@ static void answer_bad(struct route_response *res, char *buf, size_t cap,
     answer(res, 400, buf, (size_t)n);
 }
 
-/*
- * A body of len bytes did not fit in the caller's buffer: a buffer of
- * len + 1 bytes from req->grow for the caller to write it again, or NULL
- * (none to be had: the caller answers 500).  Only the body is written
- * twice, the rest of the request is routed once.
- */
-static char *grown(const struct route_request *req, size_t len)
-{
-  return req->grow != NULL ? req->grow(req->grow_ctx, len + 1) : NULL;
-}
-
 static const char not_acceptable[] =
   "Not Acceptable: available as text/plain, application/json or text/html\n";
 
@@ -100,7 +90,6 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   size_t name_len = 0;
   struct out o = {buf, cap, 0};
   struct greeting_lang l;
-  char *big;
   int m = req->accept == NULL ? NEG_TEXT : negotiate_media(req->accept, req->accept_len, NEG_OFFER_ALL);
   greet_status st;
 
@@ -110,10 +99,8 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   if (st == GREET_OK && m != NEG_NONE) {
     greeting_choose_lang(req, &l);
     st = greeting_body(req, (enum neg_media)m, &l, name, name_len, &o);
-    if (st == GREET_OK && o.len >= o.cap && (big = grown(req, o.len)) != NULL) {
-      o = (struct out){big, o.len + 1, 0};
+    if (st == GREET_OK && out_regrow(&o, req->grow, req->grow_ctx))
       st = greeting_body(req, (enum neg_media)m, &l, name, name_len, &o);
-    }
   }
   if (st == GREET_OK && m == NEG_NONE) {
     answer(res, 406, LIT(not_acceptable));
@@ -167,7 +154,6 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 {
   int m = negotiate_media(req->accept, req->accept_len, NEG_OFFER(NEG_TEXT) | NEG_OFFER(NEG_JSON));
   struct out o = {buf, cap, 0};
-  char *big;
 
   if (m == NEG_NONE) {
     answer(res, 406, LIT("Not Acceptable: available as text/plain or application/json\n"));
@@ -175,10 +161,8 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
     return;
   }
   greeting_languages((enum neg_media)m, &o);
-  if (o.len >= o.cap && (big = grown(req, o.len)) != NULL) {
-    o = (struct out){big, o.len + 1, 0};
+  if (out_regrow(&o, req->grow, req->grow_ctx))
     greeting_languages((enum neg_media)m, &o);
-  }
   if (o.len >= o.cap) {
     answer(res, 500, LIT(too_large));
     res->need = o.len + 1;
@@ -194,21 +178,17 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 static void metrics(const struct route_request *req, char *buf, size_t cap,
                     struct route_response *res)
 {
-  size_t n = req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0;
-  char *big;
+  struct out o = {buf, cap, req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0};
 
-  if (n != ROUTE_NO_MEMORY && n >= cap && (big = grown(req, n)) != NULL) {
-    buf = big;
-    cap = n + 1;
-    n = req->metrics(req->metrics_ctx, buf, cap);
-  }
-  if (n == ROUTE_NO_MEMORY) {
+  if (req->metrics != NULL && o.len != ROUTE_NO_MEMORY && out_regrow(&o, req->grow, req->grow_ctx))
+    o.len = req->metrics(req->metrics_ctx, o.buf, o.cap);
+  if (o.len == ROUTE_NO_MEMORY) {
     answer(res, 500, LIT("Internal Server Error: out of memory\n"));
-  } else if (n >= cap) {
+  } else if (o.len >= o.cap) {
     answer(res, 500, LIT(too_large));
-    res->need = n + 1;
+    res->need = o.len + 1;
   } else {
-    answer(res, 200, buf, n);
+    answer(res, 200, o.buf, o.len);
     res->content_type = CONTENT_TYPE_METRICS;
   }
 }
