@@ -255,6 +255,19 @@ static void to_route(const struct server *srv, const char *method, const char *u
   req->metrics_ctx = mv;
 }
 
+/* req->grow: the one allocation of a request whose answer is larger than
+ * the stack buffer; *ctx holds it for respond() to free. */
+static char *grow_body(void *ctx, size_t need)
+{
+  char **big = ctx;
+
+  free(*big);
+  *big = malloc(need);
+  if (*big == NULL)
+    log_msg(LOG_ERROR, "out of memory: a %zu-byte answer becomes a 500", need);
+  return *big;
+}
+
 /* The request complete: route, answer, account. */
 static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
                           const char *url, const char *method, uintptr_t tag)
@@ -269,13 +282,9 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
 
   collect_fields(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND), &f);
   to_route(srv, method, url, tag, &f, &mv, &req);
+  req.grow = grow_body;
+  req.grow_ctx = &big;
   route_request(&req, body, sizeof body, &res);
-  /* a large answer: route again into a buffer of its size (without one,
-   * res is a 500) */
-  if (res.need > sizeof body && (big = malloc(res.need)) != NULL)
-    route_request(&req, big, res.need, &res);
-  else if (res.need > sizeof body)
-    log_msg(LOG_ERROR, "out of memory: a %zu-byte answer becomes a 500", res.need);
   r = answer(srv, conn, method, url, req.target_len, tag, &res, &f, 0);
   free(big);
   free(mv.snap);

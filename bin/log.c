@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <greet.h>
+
 #include "log.h"
 #include "reqid.h"
 #include "util.h"
@@ -38,21 +40,21 @@ int log_enabled(enum log_level level)
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0. */
+/* Appends s at d, whose room the caller has checked; returns the end. */
+static char *put_s(char *d, const char *s)
+{
+  size_t n = strlen(s);
+  memcpy(d, s, n);
+  return d + n;
+}
+
+/* Length of the valid UTF-8 sequence at s, n > 0 bytes left, or 0: the
+ * length its first byte announces, if libgreet finds that many valid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-  unsigned c = s[0];
-  if (c < 0xc2 || c > 0xf4)
-    return 0;
-  size_t len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-  if (n < len)
-    return 0;
-  for (size_t i = 1; i < len; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-      (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+  size_t len = s[0] < 0xc0 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+
+  if (len == 0 || n < len || greet_utf8_validate((const char *)s, len, NULL, 0) != GREET_OK)
     return 0;
   return len;
 }
@@ -75,8 +77,7 @@ size_t log_escape(const char *src, size_t len, int json, int space, char *dst)
 {
   const unsigned char *s = (const unsigned char *)src;
   char *d = dst;
-  const char *bs = json ? "\\\\" : "\\";
-  size_t bsl = json ? 2 : 1;
+  const char *bs = json ? "\\\\" : "\\";   /* one backslash, in a JSON string or not */
 
   for (size_t i = 0; i < len;) {
     unsigned c = s[i];
@@ -89,10 +90,7 @@ size_t log_escape(const char *src, size_t len, int json, int space, char *dst)
       *d++ = '"';
       i++;
     } else if (c == '\\') {
-      memcpy(d, bs, bsl);
-      d += bsl;
-      memcpy(d, bs, bsl);
-      d += bsl;
+      d = put_s(put_s(d, bs), bs);
       i++;
     } else {
       size_t n = c >= 0x80 ? utf8_seq(s + i, len - i) : 0;
@@ -105,8 +103,7 @@ size_t log_escape(const char *src, size_t len, int json, int space, char *dst)
       if (n == 0)
         n = 1;
       for (size_t k = 0; k < n; k++, i++) {
-        memcpy(d, bs, bsl);
-        d += bsl;
+        d = put_s(d, bs);
         *d++ = 'x';
         *d++ = hex[s[i] >> 4];
         *d++ = hex[s[i] & 15];
@@ -117,12 +114,6 @@ size_t log_escape(const char *src, size_t len, int json, int space, char *dst)
 }
 
 /* Small appenders; every caller has checked the room beforehand. */
-static char *put_s(char *d, const char *s)
-{
-  size_t n = strlen(s);
-  memcpy(d, s, n);
-  return d + n;
-}
 
 static char *put_u(char *d, uint64_t v)
 {
@@ -165,18 +156,8 @@ static char *put_time(char *d, int64_t sec, unsigned msec)
     time_t t = (time_t)sec;
     struct tm tm;
     gmtime_r(&t, &tm);
-    char *p = cached;
-    p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)tm.tm_mday, 2);
-    *p++ = 'T';
-    p = put_digits(p, (unsigned)tm.tm_hour, 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_min, 2);
-    *p++ = ':';
-    put_digits(p, (unsigned)tm.tm_sec, 2);
+    /* numeric fields only: no locale in them; 19 bytes until year 9999 */
+    strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_sec = sec;
   }
   memcpy(d, cached, 19);
@@ -194,28 +175,49 @@ static char *put_esc(char *d, const char *s, size_t len, size_t max, int json, i
   return d + log_escape(s, *cut ? max : len, json, !json, d);
 }
 
+/* ,"name":"value" with the value escaped and cut to max bytes. */
+static char *put_field(char *d, const char *name, const char *s, size_t len, size_t max,
+                       int *cut)
+{
+  d = put_s(d, ",\"");
+  d = put_s(d, name);
+  d = put_s(d, "\":\"");
+  d = put_esc(d, s, len, max, 1, cut);
+  *d++ = '"';
+  return d;
+}
+
+/* The start every line has: its time and level, and in JSON the opening
+ * of "msg", which the caller fills and closes. */
+static char *put_head(char *d, int json, unsigned lvl, int64_t sec, unsigned msec)
+{
+  if (!json) {
+    d = put_time(d, sec, msec);
+    *d++ = ' ';
+    d = put_s(d, level_upper[lvl]);
+    *d++ = ' ';
+    return d;
+  }
+  d = put_s(d, "{\"time\":\"");
+  d = put_time(d, sec, msec);
+  d = put_s(d, "\",\"level\":\"");
+  d = put_s(d, level_names[lvl]);
+  return put_s(d, "\",\"msg\":\"");
+}
+
 /* The JSON object of an access line, from d; returns its end. */
 static char *format_json(char *d, const struct log_access *a, unsigned lvl, int64_t sec,
                          unsigned msec)
 {
   int path_cut = 0, cut = 0;
 
-  d = put_s(d, "{\"time\":\"");
-  d = put_time(d, sec, msec);
-  d = put_s(d, "\",\"level\":\"");
-  d = put_s(d, level_names[lvl]);
-  d = put_s(d, "\",\"msg\":\"");
+  d = put_head(d, 1, lvl, sec, msec);
   d = put_s(d, a->msg ? a->msg : "request");
   d = put_s(d, "\"");
-  if (a->method) {
-    d = put_s(d, ",\"method\":\"");
-    d = put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 1, &cut);
-    *d++ = '"';
-  }
+  if (a->method)
+    d = put_field(d, "method", a->method, strlen(a->method), LOG_METHOD_MAX, &cut);
   if (a->path) {
-    d = put_s(d, ",\"path\":\"");
-    d = put_esc(d, a->path, a->path_len, LOG_PATH_MAX, 1, &path_cut);
-    *d++ = '"';
+    d = put_field(d, "path", a->path, a->path_len, LOG_PATH_MAX, &path_cut);
     if (path_cut)
       d = put_s(d, ",\"path_truncated\":true");
   }
@@ -225,16 +227,10 @@ static char *format_json(char *d, const struct log_access *a, unsigned lvl, int6
   d = put_seconds(d, a->duration_ns);
   d = put_s(d, ",\"bytes\":");
   d = put_u(d, a->bytes);
-  if (a->remote) {
-    d = put_s(d, ",\"remote\":\"");
-    d = put_esc(d, a->remote, strlen(a->remote), ADDR_TEXT_CAP, 1, &cut);
-    *d++ = '"';
-  }
-  if (a->request_id) {
-    d = put_s(d, ",\"request_id\":\"");
-    d = put_esc(d, a->request_id, strlen(a->request_id), REQID_MAX, 1, &cut);
-    *d++ = '"';
-  }
+  if (a->remote)
+    d = put_field(d, "remote", a->remote, strlen(a->remote), ADDR_TEXT_CAP, &cut);
+  if (a->request_id)
+    d = put_field(d, "request_id", a->request_id, strlen(a->request_id), REQID_MAX, &cut);
   return put_s(d, "}\n");
 }
 
@@ -244,10 +240,7 @@ static char *format_text(char *d, const struct log_access *a, unsigned lvl, int6
 {
   int path_cut = 0, cut = 0;
 
-  d = put_time(d, sec, msec);
-  *d++ = ' ';
-  d = put_s(d, level_upper[lvl]);
-  *d++ = ' ';
+  d = put_head(d, 0, lvl, sec, msec);
   d = a->method ? put_esc(d, a->method, strlen(a->method), LOG_METHOD_MAX, 0, &cut)
                 : put_s(d, "-");
   *d++ = ' ';
@@ -348,21 +341,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
   while (len > 0 && text[len - 1] == '\n')   /* libmicrohttpd ends its messages so */
     len--;
   now(&sec, &msec);
-  if (log_fmt == LOG_JSON) {
-    d = put_s(d, "{\"time\":\"");
-    d = put_time(d, sec, msec);
-    d = put_s(d, "\",\"level\":\"");
-    d = put_s(d, level_names[lvl]);
-    d = put_s(d, "\",\"msg\":\"");
-    d += log_escape(text, len, 1, 0, d);
-    d = put_s(d, "\"}\n");
-  } else {
-    d = put_time(d, sec, msec);
-    *d++ = ' ';
-    d = put_s(d, level_upper[lvl]);
-    *d++ = ' ';
-    d += log_escape(text, len, 0, 0, d);
-    *d++ = '\n';
-  }
+  d = put_head(d, log_fmt == LOG_JSON, lvl, sec, msec);
+  d += log_escape(text, len, log_fmt == LOG_JSON, 0, d);
+  d = put_s(d, log_fmt == LOG_JSON ? "\"}\n" : "\n");
   emit(line, (size_t)(d - line));
 }

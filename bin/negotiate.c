@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <greet.h>
+
 #include "negotiate.h"
 #include "util.h"
 
@@ -53,27 +55,6 @@ static size_t token(const char *p, const char *end)
   return (size_t)(p - s);
 }
 
-/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
- * thousandths; -1 when it is not one. */
-static int qvalue(const char *s, size_t n)
-{
-  int q, scale = 100;
-
-  if (n == 0 || (s[0] != '0' && s[0] != '1'))
-    return -1;
-  q = (s[0] - '0') * 1000;
-  if (n == 1)
-    return q;
-  if (s[1] != '.' || n > 5)
-    return -1;
-  for (size_t i = 2; i < n; i++, scale /= 10) {
-    if (s[i] < '0' || s[i] > '9' || (q == 1000 && s[i] != '0'))
-      return -1;
-    q += (s[i] - '0') * scale;
-  }
-  return q;
-}
-
 /* Skips to the comma that ends a malformed item, past quoted strings. */
 static const char *skip_item(const char *p, const char *end)
 {
@@ -89,6 +70,48 @@ static const char *skip_item(const char *p, const char *end)
   return p;
 }
 
+/* One parameter of an item: name "=" ( token / quoted-string ). */
+struct param {
+  const char *name, *val;   /* val: inside the quotes when quoted */
+  size_t name_len, val_len;
+  int quoted;
+};
+
+/* Reads the parameter at *pp into *pm and moves *pp past it; returns 0 when
+ * it is malformed, *pp then where to look for the end of the item (end
+ * itself after an unclosed quote: the rest of the field is lost). */
+static int param(const char **pp, const char *end, struct param *pm)
+{
+  const char *p = *pp;
+
+  pm->name = p;
+  pm->name_len = token(p, end);
+  p += pm->name_len;
+  if (pm->name_len == 0 || p == end || *p != '=') {
+    *pp = p;
+    return 0;
+  }
+  pm->val = ++p;
+  pm->quoted = p < end && *p == '"';
+  if (pm->quoted) {
+    for (p++; p < end && *p != '"'; p++)
+      if (*p == '\\' && p + 1 < end)
+        p++;
+    if (p == end) {
+      *pp = end;
+      return 0;
+    }
+    p++;
+    pm->val++;
+    pm->val_len = (size_t)(p - pm->val - 1);
+  } else {
+    pm->val_len = token(p, end);
+    p += pm->val_len;
+  }
+  *pp = p;
+  return pm->quoted || pm->val_len > 0;
+}
+
 /* One item: media-range parameters [weight] [accept-ext], up to the comma
  * or the end.  Returns the position after it, and 0 in *ok when it is
  * malformed; else fills the range, its weight and whether every
@@ -96,7 +119,7 @@ static const char *skip_item(const char *p, const char *end)
 struct range {
   const char *type, *sub;
   size_t type_len, sub_len;
-  int q;
+  unsigned q;       /* weight in thousandths (greet_qvalue_parse) */
   int params;       /* media-type parameters, all charset=utf-8 */
   int foreign;      /* a media-type parameter we cannot satisfy */
 };
@@ -121,6 +144,7 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
   r->foreign = 0;
   for (;;) {
     const char *q = skip_ows(p, end);
+    struct param pm;
     if (q == end || *q == ',') {
       p = q;
       break;
@@ -130,36 +154,15 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
     p = skip_ows(q + 1, end);
     if (p == end || *p == ',' || *p == ';')
       continue;                         /* an empty parameter */
-    const char *name = p;
-    size_t name_len = token(p, end);
-    p += name_len;
-    if (name_len == 0 || p == end || *p != '=')
+    if (!param(&p, end, &pm))
       return skip_item(p, end);
-    const char *val = ++p;
-    size_t val_len;
-    int quoted = p < end && *p == '"';
-    if (quoted) {
-      for (p++; p < end && *p != '"'; p++)
-        if (*p == '\\' && p + 1 < end)
-          p++;
-      if (p == end)
-        return end;                     /* unclosed quote: the rest is lost */
-      p++;
-      val++;
-      val_len = (size_t)(p - val - 1);
-    } else {
-      val_len = token(p, end);
-      p += val_len;
-      if (val_len == 0)
-        return skip_item(p, end);
-    }
     if (after_q)
       continue;                         /* accept-ext (RFC 7231): ignored */
-    if (ieq(name, name_len, "q")) {
-      if (quoted || (r->q = qvalue(val, val_len)) < 0)
+    if (ieq(pm.name, pm.name_len, "q")) {
+      if (pm.quoted || greet_qvalue_parse(pm.val, pm.val_len, &r->q, NULL, 0) != GREET_OK)
         return skip_item(p, end);
       after_q = 1;
-    } else if (ieq(name, name_len, "charset") && ieq(val, val_len, "utf-8")) {
+    } else if (ieq(pm.name, pm.name_len, "charset") && ieq(pm.val, pm.val_len, "utf-8")) {
       r->params++;
     } else {
       r->foreign = 1;
@@ -190,7 +193,8 @@ static int specificity(const struct range *r, enum neg_media m)
 
 int negotiate_media(const char *accept, size_t len, unsigned offered)
 {
-  int spec[NEG_NMEDIA] = {0}, q[NEG_NMEDIA] = {0};
+  int spec[NEG_NMEDIA] = {0};
+  unsigned q[NEG_NMEDIA] = {0};
   int any = 0, best = NEG_NONE;
 
   offered &= NEG_OFFER_ALL;

@@ -3,7 +3,8 @@
  * (RFC 9110 section 12.5.1): which of the representations greet-server
  * offers a client takes.  Pure: no libmicrohttpd types, no allocation,
  * tested as is by tests/bin/test_negotiate.c.  (Accept-Language is libgreet's
- * greet_accept_language().)
+ * greet_accept_language(); the weights of both are read by libgreet's
+ * greet_qvalue_parse().)
  */
 #ifndef GREET_SERVER_NEGOTIATE_H
 #define GREET_SERVER_NEGOTIATE_H

@@ -9,7 +9,8 @@
  * A greeting is negotiated (negotiate.c for Accept, libgreet for the
  * language), and written into the caller's buffer through a `struct out`
  * (util.h) that keeps counting past its end, so one pass either builds the
- * body or learns its size.  The plain request (no Accept, no
+ * body or learns its size; a body larger than the buffer is then written
+ * again, alone, into one of its size from req->grow (out_regrow).  The plain request (no Accept, no
  * Accept-Language, no query, default "en", no template) is the common one
  * and takes the shortest path: greet_format() straight into buf.
  */
@@ -98,12 +99,14 @@ static void greet_name(const struct route_request *req, const char *seg, size_t 
   if (st == GREET_OK && m != NEG_NONE) {
     greeting_choose_lang(req, &l);
     st = greeting_body(req, (enum neg_media)m, &l, name, name_len, &o);
+    if (st == GREET_OK && out_regrow(&o, req->grow, req->grow_ctx))
+      st = greeting_body(req, (enum neg_media)m, &l, name, name_len, &o);
   }
   if (st == GREET_OK && m == NEG_NONE) {
     answer(res, 406, LIT(not_acceptable));
     res->vary = ROUTE_VARY;
-  } else if (st == GREET_OK && o.len < cap) {
-    answer(res, 200, buf, o.len);
+  } else if (st == GREET_OK && o.len < o.cap) {
+    answer(res, 200, o.buf, o.len);
     res->content_type = negotiate_content_type((enum neg_media)m);
     res->vary = ROUTE_VARY;
     memcpy(res->content_language, l.tag, l.len + 1);
@@ -158,12 +161,14 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
     return;
   }
   greeting_languages((enum neg_media)m, &o);
-  if (o.len >= cap) {
+  if (out_regrow(&o, req->grow, req->grow_ctx))
+    greeting_languages((enum neg_media)m, &o);
+  if (o.len >= o.cap) {
     answer(res, 500, LIT(too_large));
     res->need = o.len + 1;
     return;
   }
-  answer(res, 200, buf, o.len);
+  answer(res, 200, o.buf, o.len);
   res->content_type = negotiate_content_type((enum neg_media)m);
   res->vary = "Accept";
   res->cache_control = "public, max-age=86400";
@@ -173,15 +178,17 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 static void metrics(const struct route_request *req, char *buf, size_t cap,
                     struct route_response *res)
 {
-  size_t n = req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0;
+  struct out o = {buf, cap, req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0};
 
-  if (n == ROUTE_NO_MEMORY) {
+  if (req->metrics != NULL && o.len != ROUTE_NO_MEMORY && out_regrow(&o, req->grow, req->grow_ctx))
+    o.len = req->metrics(req->metrics_ctx, o.buf, o.cap);
+  if (o.len == ROUTE_NO_MEMORY) {
     answer(res, 500, LIT("Internal Server Error: out of memory\n"));
-  } else if (n >= cap) {
+  } else if (o.len >= o.cap) {
     answer(res, 500, LIT(too_large));
-    res->need = n + 1;
+    res->need = o.len + 1;
   } else {
-    answer(res, 200, buf, n);
+    answer(res, 200, o.buf, o.len);
     res->content_type = CONTENT_TYPE_METRICS;
   }
 }

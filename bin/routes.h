@@ -46,6 +46,13 @@ struct route_request {
    * figures live outside the router; it only frames them. */
   size_t (*metrics)(void *ctx, char *buf, size_t cap);
   void *metrics_ctx;
+  /* An answer larger than the router's buffer: returns a buffer of at
+   * least `need` bytes that stays valid until the response is made (the
+   * caller frees it then), or NULL when there is none (the answer is then
+   * a 500).  NULL: no larger buffer, ever.  Called at most once a request,
+   * so the common answer, which fits, costs no allocation. */
+  char *(*grow)(void *ctx, size_t need);
+  void *grow_ctx;
 };
 
 /* What req->metrics returns when it could not allocate what it needs. */
@@ -64,18 +71,21 @@ struct route_response {
   const char *vary;         /* value of a Vary header, or NULL */
   const char *csp;          /* value of Content-Security-Policy, or NULL */
   char content_language[LANG_TAG_CAP]; /* Content-Language, "" for none */
-  size_t need;              /* > cap: the body did not fit in buf; route
-                             * again with a buffer of this many bytes
-                             * (res meanwhile holds a 500) */
+  size_t need;              /* > 0: the body needed this many bytes and
+                             * req->grow gave none (res is then a 500) */
 };
 
 /*
- * Routes one request.  buf (cap >= ROUTE_BODY_CAP(req->max_name)) holds a
- * body that is built per request; res->body points either there or at
- * static text.  Never fails: any input gives some HTTP answer.  That cap
- * holds every text/plain greeting from the catalogue and every error; an
- * HTML or JSON answer, a /languages list or a long template may need
- * more, and then res->need says how much (res->need <= cap otherwise).
+ * Routes one request, once.  buf (cap >= ROUTE_BODY_CAP(req->max_name))
+ * holds a body that is built per request; res->body points there, at
+ * static text, or into the buffer req->grow gave.  Never fails: any input
+ * gives some HTTP answer.  That cap holds every text/plain greeting from
+ * the catalogue and every error; an HTML or JSON answer, a /languages
+ * list, /metrics or a long template may need more.  Then the body alone
+ * is written again, into a buffer of its size from req->grow: its size is
+ * known only once it is written (it depends on the escapes in the name,
+ * the template, the figures), and writing it twice in that rare case is
+ * cheaper than sizing every answer first or allocating on every request.
  *
  * GET /greet/<name> negotiates: the representation from req->accept
  * (text/plain, application/json, text/html; 406 when none is acceptable)

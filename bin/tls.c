@@ -58,10 +58,56 @@ static char *slurp(const char *path, size_t *len)
   return fit != NULL ? fit : buf;
 }
 
+/* What makes the texts unusable before GnuTLS looks at them (not PEM, a
+ * NUL inside, an encrypted key), or NULL; *cert_bad says which file. */
+static const char *pem_problem(const char *cert, size_t cert_len, const char *key,
+                               size_t key_len, int *cert_bad)
+{
+  *cert_bad = strlen(cert) != cert_len || strstr(cert, "-----BEGIN CERTIFICATE-----") == NULL;
+  if (*cert_bad)
+    return "no PEM certificate (-----BEGIN CERTIFICATE-----) in it";
+  if (strlen(key) != key_len || strstr(key, "PRIVATE KEY-----") == NULL)
+    return "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in it";
+  if (strstr(key, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+      strstr(key, "Proc-Type: 4,ENCRYPTED") != NULL)
+    return "the key is encrypted; greet-server needs it unencrypted (protect the file "
+           "instead: mode 0600, readable by the service's user only)";
+  return NULL;
+}
+
+/* GnuTLS parses both and checks that the key matches the certificate:
+ * 0, or -1 after saying why on err.  Without GnuTLS there is nothing more
+ * to check here (libmicrohttpd has no TLS then, and says so at start). */
+static int pair_check(char *cert, size_t cert_len, char *key, size_t key_len,
+                      const char *cert_path, const char *key_path, FILE *err)
+{
+#if GREET_HAVE_GNUTLS
+  gnutls_certificate_credentials_t cred;
+  gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
+  gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
+  int rc = gnutls_certificate_allocate_credentials(&cred);
+  if (rc >= 0) {
+    rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(cred);
+  }
+  if (rc < 0) {
+    fprintf(err, "greet-server: invalid --tls-cert '%s' / --tls-key '%s': %s\n",
+            cert_path, key_path, gnutls_strerror(rc));
+    return -1;
+  }
+#else
+  (void)cert, (void)cert_len, (void)key, (void)key_len;
+  (void)cert_path, (void)key_path, (void)err;
+#endif
+  return 0;
+}
+
 int tls_load(const char *cert_path, const char *key_path, FILE *err)
 {
   size_t cert_len = 0, key_len = 0;
   char *cert, *key;
+  const char *why;
+  int cert_bad;
 
   cert = slurp(cert_path, &cert_len);
   if (cert == NULL) {
@@ -74,46 +120,15 @@ int tls_load(const char *cert_path, const char *key_path, FILE *err)
     free(cert);
     return -1;
   }
-  const char *what = NULL, *path = key_path, *why = NULL;
-  if (strlen(cert) != cert_len || strstr(cert, "-----BEGIN CERTIFICATE-----") == NULL) {
-    what = "--tls-cert";
-    path = cert_path;
-    why = "no PEM certificate (-----BEGIN CERTIFICATE-----) in it";
-  } else if (strlen(key) != key_len || strstr(key, "PRIVATE KEY-----") == NULL) {
-    what = "--tls-key";
-    why = "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in it";
-  } else if (strstr(key, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
-             strstr(key, "Proc-Type: 4,ENCRYPTED") != NULL) {
-    what = "--tls-key";
-    why = "the key is encrypted; greet-server needs it unencrypted (protect the file "
-          "instead: mode 0600, readable by the service's user only)";
-  }
-  if (what != NULL) {
-    fprintf(err, "greet-server: invalid %s '%s': %s\n", what, path, why);
+  why = pem_problem(cert, cert_len, key, key_len, &cert_bad);
+  if (why != NULL)
+    fprintf(err, "greet-server: invalid %s '%s': %s\n", cert_bad ? "--tls-cert" : "--tls-key",
+            cert_bad ? cert_path : key_path, why);
+  if (why != NULL || pair_check(cert, cert_len, key, key_len, cert_path, key_path, err) < 0) {
     free(cert);
     free(key);
     return -1;
   }
-#if GREET_HAVE_GNUTLS
-  {
-    gnutls_certificate_credentials_t cred;
-    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
-    gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
-    int rc = gnutls_certificate_allocate_credentials(&cred);
-    if (rc >= 0) {
-      /* parses both and checks that the key matches the certificate */
-      rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
-      gnutls_certificate_free_credentials(cred);
-    }
-    if (rc < 0) {
-      fprintf(err, "greet-server: invalid --tls-cert '%s' / --tls-key '%s': %s\n",
-              cert_path, key_path, gnutls_strerror(rc));
-      free(cert);
-      free(key);
-      return -1;
-    }
-  }
-#endif
   free(cert_pem);
   free(key_pem);
   cert_pem = cert;

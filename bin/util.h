@@ -111,6 +111,22 @@ static inline char *out_room(const struct out *o, size_t *cap)
   return *cap > 0 ? o->buf + o->len : NULL;
 }
 
+/* o counted more than its buffer holds: starts o again, empty, in a
+ * buffer of the size counted from grow(ctx, size) (as struct
+ * route_request's), for the caller to write the text again.  Returns 1,
+ * or 0 with o as it was when it fits or grow is NULL or gives NULL.  For
+ * text whose size is known only once written, with no allocation when it
+ * fits. */
+static inline int out_regrow(struct out *o, char *(*grow)(void *ctx, size_t size), void *ctx)
+{
+  char *big = o->len >= o->cap && grow != NULL ? grow(ctx, o->len + 1) : NULL;
+
+  if (big == NULL)
+    return 0;
+  *o = (struct out){big, o->len + 1, 0};
+  return 1;
+}
+
 /* printf at the end of o. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))

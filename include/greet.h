@@ -3,8 +3,8 @@
  *
  * libgreet formats greetings (in many languages, from templates, escaped
  * for HTML or JSON), decodes and encodes URL percent-encoding, walks query
- * strings, validates UTF-8 and negotiates Accept-Language.  What is not declared in this header is not
- * API.
+ * strings, validates UTF-8, negotiates Accept-Language and reads the
+ * weights of HTTP lists.  What is not declared in this header is not API.
  *
  * Conventions (the same for every function; see greet(3)):
  *
@@ -474,7 +474,7 @@ greet_template_format(const char *tmpl, size_t tmpl_len,
 /*
  * ---------------------------------------------------------------------
  * Since 0.3: the other half of URL handling, percent-encoding and query
- * strings.
+ * strings; and the weights of HTTP lists.
  *
  * The flag bits below are new bits, unused by 0.1 and 0.2 functions, so
  * a GREET_ENCODE_* flag given to a decoder (or the other way round) is
@@ -600,6 +600,36 @@ greet_query_next(const char *query, size_t query_len, size_t *pos,
 GREET_API GREET_NODISCARD greet_status
 greet_query_get(const char *query, size_t query_len, const char *key, size_t key_len,
                 char *dst, size_t cap, size_t *out_len, unsigned flags);
+
+/*
+ * greet_qvalue_parse - the weight of an item in an HTTP list such as
+ * Accept or Accept-Language (RFC 9110 section 12.4.2).
+ *
+ * src, len:      the qvalue alone: what follows "q=" in a weight, without
+ *                the "q=", the ';' before it or the whitespace around it,
+ *                e.g. "0.8".
+ * thousandths:   on GREET_OK receives the weight in thousandths, 0 to 1000
+ *                ("0.8" gives 800, "1" gives 1000).  May be NULL to only
+ *                check the syntax.  Untouched on an error.
+ * err_offset:    on GREET_E_BAD_HEADER receives the offset in src of the
+ *                first byte that cannot continue a qvalue (len when src is
+ *                empty).  May be NULL.  Untouched on success.
+ * flags:         must be 0.
+ *
+ * The grammar is RFC 9110's, exactly: "0" with an optional '.' and up to
+ * three digits, or "1" with an optional '.' and up to three zeros.  So
+ * "0", "0.", "0.5", "0.125", "1", "1.000" are weights and "", ".5", "0.1234",
+ * "1.5", "2", "+0.5", "0.5 " are not: the caller trims the whitespace and
+ * finds the end of the value (the next ';', ',' or OWS), and every byte
+ * of src is checked.  The result is an integer so that weights compare
+ * exactly ("0.3" and "0.300" are both 300), with no locale or strtod().
+ *
+ * Returns GREET_OK, GREET_E_BAD_HEADER, GREET_E_INVALID_ARG (src NULL with
+ * len > 0) or GREET_E_INVALID_FLAGS.  Since: 0.3
+ */
+GREET_API GREET_NODISCARD greet_status
+greet_qvalue_parse(const char *src, size_t len, unsigned *thousandths,
+                   size_t *err_offset, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -11,40 +11,8 @@ struct item {
   size_t at;                  /* offset of the range in the header */
   const char *range;
   size_t range_len;
-  int q;
+  unsigned q;                 /* greet_qvalue_parse() */
 };
-
-/*
- * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
- * (RFC 9110 12.4.2).  Reads from h[*i], leaves *i after the value.
- */
-static int parse_q(const char *h, size_t *i, size_t e, int *q, size_t *bad)
-{
-  size_t k = *i;
-  int one, v, scale = 100;
-
-  if (k == e || (h[k] != '0' && h[k] != '1')) {
-    *bad = k;
-    return -1;
-  }
-  one = h[k] == '1';
-  v = one ? 1000 : 0;
-  k++;
-  if (k < e && h[k] == '.') {
-    k++;
-    for (int d = 0; d < 3 && k < e && h[k] >= '0' && h[k] <= '9'; d++, k++) {
-      if (one && h[k] != '0') {
-        *bad = k;             /* above 1 */
-        return -1;
-      }
-      v += (h[k] - '0') * scale;
-      scale /= 10;
-    }
-  }
-  *i = k;
-  *q = v;
-  return 0;
-}
 
 /*
  * Parses the member h[b..e) (no commas in it):
@@ -86,9 +54,12 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
       *bad = i;
       return -1;
     }
-    i++;
-    if (parse_q(h, &i, e, &it->q, bad) < 0)
+    for (r = ++i; i < e && !greet__is_ows(h[i]); i++)
+      ;
+    if (greet_qvalue_parse(h + r, i - r, &it->q, bad, 0) != GREET_OK) {
+      *bad += r;
       return -1;
+    }
     while (i < e && greet__is_ows(h[i]))
       i++;
   }
@@ -101,10 +72,11 @@ static int parse_item(const char *h, size_t b, size_t e, struct item *it, size_t
 
 /* What the ranges of one header say about each catalogue language. */
 struct tally {
-  int best_q[GREET__LANG_MAX];          /* best weight of a range looking up to it */
+  unsigned best_q[GREET__LANG_MAX];          /* best weight of a range looking up to it */
   size_t best_at[GREET__LANG_MAX];      /* ... and where that range stood */
   unsigned char excluded[GREET__LANG_MAX], named[GREET__LANG_MAX];
-  int star_q, star_off;                 /* "*": its best weight, or "*;q=0" */
+  unsigned star_q;                      /* "*": its best weight */
+  int star_off;                         /* "*;q=0" */
   size_t star_at, valid;                /* where "*" stood; well-formed items */
 };
 
@@ -144,7 +116,7 @@ static void tally_item(struct tally *t, const struct item *it)
 static long tally_winner(const struct tally *t, long fb)
 {
   long win = -1;
-  int win_q = 0;
+  unsigned win_q = 0;
   size_t win_at = 0;
 
   for (size_t k = 0; k < greet__nlangs; k++) {
@@ -202,7 +174,8 @@ greet_status greet_accept_language(const char *header, size_t header_len,
   if (fb < 0)
     return GREET_E_INVALID_ARG;  /* a configuration error, not the client's */
 
-  t.star_q = t.star_off = 0;
+  t.star_q = 0;
+  t.star_off = 0;
   t.star_at = t.valid = 0;
   for (size_t k = 0; k < greet__nlangs; k++) {   /* the catalogue's part only */
     t.best_q[k] = 0;

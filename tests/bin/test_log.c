@@ -1,7 +1,8 @@
 /*
- * test_log.c - bin/log.c (escaping, access lines), without a server: exact lines for fixed inputs and times.
+ * test_log.c - bin/log.c (escaping, access lines, messages), without a server: exact lines for fixed inputs and times.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -149,4 +150,45 @@ Test(log, longest_line)
   size_t n = log_format_access(LOG_JSON, &a, 0, 0, line, sizeof line);
   cr_assert_not_null(strstr(line, "\"path_truncated\":true"));
   (void)n;
+}
+
+/* log_msg() through a pipe: one line per call in the format chosen, the
+ * message escaped, its trailing newlines (libmicrohttpd's) dropped, and
+ * nothing below the least level. */
+Test(log, messages)
+{
+  static const struct {
+    enum log_format fmt;
+    enum log_level level;
+    const char *arg, *want_after_time; /* "" : no line */
+  } rows[] = {
+    {LOG_JSON, LOG_ERROR, "disk \"full\"\n\n", "\",\"level\":\"error\",\"msg\":\"disk \\\"full\\\"\"}\n"},
+    {LOG_JSON, LOG_WARN, "tab\there \xC3\xA9", "\",\"level\":\"warn\",\"msg\":\"tab\\\\x09here \xC3\xA9\"}\n"},
+    {LOG_TEXT, LOG_INFO, "started on port 5000\n", " INFO started on port 5000\n"},
+    {LOG_TEXT, LOG_ERROR, "a\\b \x01", " ERROR a\\\\b \\x01\n"},
+    {LOG_TEXT, LOG_DEBUG, "below the least level", ""},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    int fds[2];
+    char got[512];
+    ssize_t n;
+    size_t skip = rows[i].fmt == LOG_JSON ? strlen("{\"time\":\"2026-01-02T03:04:05.678Z") : 24;
+
+    cr_assert_eq(pipe(fds), 0);
+    log_setup(rows[i].fmt, LOG_INFO, fds[1]);
+    log_msg(rows[i].level, "%s", rows[i].arg);
+    close(fds[1]);
+    n = read(fds[0], got, sizeof got - 1);
+    close(fds[0]);
+    cr_assert_geq(n, 0);
+    got[n] = '\0';
+    if (rows[i].want_after_time[0] == '\0') {
+      cr_assert_eq(n, 0, "row %zu: %s", i, got);
+      continue;
+    }
+    cr_assert_gt((size_t)n, skip, "row %zu: %s", i, got);
+    cr_assert_str_eq(got + skip, rows[i].want_after_time, "row %zu: %s", i, got);
+    cr_assert(rows[i].fmt != LOG_JSON || strncmp(got, "{\"time\":\"", 9) == 0, "row %zu", i);
+  }
+  log_setup(LOG_JSON, LOG_INFO, 1);
 }

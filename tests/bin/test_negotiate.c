@@ -280,7 +280,26 @@ static const char *show(const char *s)
   return s != NULL ? s : "(null)";
 }
 
-static void route_row(const struct req_row *r, char *buf, size_t cap, struct route_response *res)
+/* A req->grow that hands out one heap block of exactly the size asked
+ * (so ASan sees a write past it) and counts the calls; none with fail. */
+struct grower {
+  char *block;
+  size_t calls, need;
+  int fail;
+};
+
+static char *grow(void *ctx, size_t need)
+{
+  struct grower *g = ctx;
+  g->calls++;
+  g->need = need;
+  free(g->block);
+  g->block = g->fail ? NULL : malloc(need);
+  return g->block;
+}
+
+static void route_grow(const struct req_row *r, char *buf, size_t cap, struct grower *g,
+                       struct route_response *res)
 {
   struct route_request req = {
     .method = "GET", .target = r->target, .target_len = strlen(r->target), .max_name = 1024,
@@ -290,9 +309,15 @@ static void route_row(const struct req_row *r, char *buf, size_t cap, struct rou
     .lang_query = r->lang_query, .lang_query_len = r->lang_query ? strlen(r->lang_query) : 0,
     .default_lang = r->default_lang,
     .tmpl = r->tmpl, .tmpl_len = r->tmpl ? strlen(r->tmpl) : 0,
+    .grow = g != NULL ? grow : NULL, .grow_ctx = g,
   };
   memset(res, 0xA5, sizeof *res);
   route_request(&req, buf, cap, res);
+}
+
+static void route_row(const struct req_row *r, char *buf, size_t cap, struct route_response *res)
+{
+  route_grow(r, buf, cap, NULL, res);
 }
 
 Test(negotiate, requests)
@@ -336,9 +361,38 @@ Test(negotiate, requests)
   }
 }
 
+/* The same with req->grow: every answer is routed once whatever the
+ * buffer; one that does not fit asks grow for exactly its size, once, and
+ * is the same answer as from a large buffer; a grow that has nothing
+ * gives the 500 with need. */
+static void grow_at(const struct req_row *r, char *small, size_t cap,
+                    const struct route_response *want, size_t i)
+{
+  struct grower g = {NULL, 0, 0, 0};
+  struct route_response res;
+  int fits = cap > want->body_len;
+
+  route_grow(r, small, cap, &g, &res);
+  cr_expect_eq(g.calls, fits ? 0u : 1u, "row %zu, cap %zu: %zu calls", i, cap, g.calls);
+  cr_expect_eq(res.status, 200, "row %zu, cap %zu: status %u", i, cap, res.status);
+  cr_expect_eq(res.need, 0, "row %zu, cap %zu: need %zu", i, cap, res.need);
+  cr_expect(res.body == (fits ? small : g.block), "row %zu, cap %zu: body elsewhere", i, cap);
+  cr_expect(res.body_len == want->body_len && memcmp(res.body, want->body, want->body_len) == 0,
+            "row %zu, cap %zu: another body", i, cap);
+  if (!fits)
+    cr_expect_eq(g.need, want->body_len + 1, "row %zu, cap %zu: asked %zu", i, cap, g.need);
+  free(g.block);
+
+  g = (struct grower){NULL, 0, 0, 1};
+  route_grow(r, small, cap, &g, &res);
+  cr_expect_eq(res.status, fits ? 200u : 500u, "row %zu, cap %zu, no memory", i, cap);
+  cr_expect_eq(res.need, fits ? 0 : want->body_len + 1, "row %zu, cap %zu, no memory", i, cap);
+}
+
 /* Every HTML and JSON answer is routed into buffers of every size around
  * what it needs: too small gives a 500 with need set and nothing written
- * past cap; need bytes give the same answer as a large buffer. */
+ * past cap; need bytes give the same answer as a large buffer; and with
+ * req->grow, the same answer at every size (grow_at). */
 Test(negotiate, need)
 {
   static char big[64 * 1024], small[64 * 1024 + 16];
@@ -370,6 +424,7 @@ Test(negotiate, need)
         cr_expect(res.body_len > 0 && res.body[res.body_len - 1] == '\n',
                   "row %zu, cap %zu: 500 body", i, cap);
       }
+      grow_at(r, small, cap, &want, i);
     }
   }
 }

@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -588,4 +589,42 @@ Test(ops_routes, metrics_sizes)
   ops_route("GET", T("/metrics"), 0, &none, buf, sizeof buf, &res);
   cr_assert_eq(res.status, 500);
   cr_assert(strstr(res.body, "out of memory") != NULL, "%.*s", (int)res.body_len, res.body);
+}
+
+/* req->grow for /metrics: a block of exactly the size asked, counted. */
+static size_t grow_calls, grow_need;
+static char *grow_exact(void *ctx, size_t need)
+{
+  char **block = ctx;
+  grow_calls++;
+  grow_need = need;
+  *block = malloc(need);
+  return *block;
+}
+
+/* With req->grow, /metrics of any size is answered in one route: the
+ * renderer's text lands in a block of its size, asked for once. */
+Test(ops_routes, metrics_grow)
+{
+  static char buf[ROUTE_BODY_CAP(1024)];
+  size_t sizes[] = {0, sizeof buf - 1, sizeof buf, sizeof buf + 1, 5 * sizeof buf};
+
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    size_t n = sizes[i];
+    char *block = NULL;
+    struct route_response res;
+    struct route_request req = {.method = "GET", .target = T("/metrics"), .max_name = 1024,
+                                .metrics = fake_metrics, .metrics_ctx = &n,
+                                .grow = grow_exact, .grow_ctx = &block};
+    grow_calls = 0;
+    route_request(&req, buf, sizeof buf, &res);
+    cr_assert_eq(res.status, 200, "%zu bytes: status %u", n, res.status);
+    cr_assert_eq(res.body_len, n);
+    cr_assert_eq(grow_calls, n < sizeof buf ? 0u : 1u, "%zu bytes: %zu calls", n, grow_calls);
+    cr_assert(n < sizeof buf || grow_need == n + 1, "%zu bytes: asked %zu", n, grow_need);
+    cr_assert(res.body == (n < sizeof buf ? buf : block), "%zu bytes: body elsewhere", n);
+    for (size_t k = 0; k < n; k++)
+      cr_assert_eq(res.body[k], 'm', "%zu bytes: byte %zu", n, k);
+    free(block);
+  }
 }

@@ -36,6 +36,45 @@ Test(util, out_counts_past_its_end)
   }
 }
 
+/* A grow that hands out one block of the size asked, or none. */
+static char block[64];
+static size_t asked;
+static char *grow_block(void *ctx, size_t size)
+{
+  asked = size;
+  return ctx != NULL && size <= sizeof block ? block : NULL;
+}
+
+/* out_regrow at every capacity: a text that fits stays where it is and
+ * grow is not asked; one that does not is written again, whole, into a
+ * block of exactly its size; without a block o is left as it was. */
+Test(util, out_regrow)
+{
+  static const char text[] = "Hello, world";
+
+  for (size_t cap = 0; cap <= sizeof text + 1; cap++) {
+    char buf[sizeof text + 1];
+    struct out o = {buf, cap, 0};
+    int fits = cap >= sizeof text;
+
+    asked = 0;
+    OUT_LIT(&o, "Hello, world");
+    cr_assert_eq(out_regrow(&o, NULL, block), 0, "cap %zu: no grow", cap);
+    cr_assert_eq(out_regrow(&o, grow_block, NULL), 0, "cap %zu: grow gives none", cap);
+    cr_assert(o.buf == buf && o.cap == cap && o.len == sizeof text - 1, "cap %zu: o changed", cap);
+    cr_assert_eq(out_regrow(&o, grow_block, block), !fits, "cap %zu", cap);
+    cr_assert_eq(asked, fits ? 0 : sizeof text, "cap %zu: asked %zu", cap, asked);
+    if (fits) {
+      cr_assert(o.buf == buf && o.len == sizeof text - 1, "cap %zu", cap);
+      continue;
+    }
+    cr_assert(o.buf == block && o.cap == sizeof text && o.len == 0, "cap %zu", cap);
+    OUT_LIT(&o, "Hello, world");
+    cr_assert_eq(o.len, sizeof text - 1);
+    cr_assert(memcmp(block, text, o.len) == 0, "cap %zu: %.*s", cap, (int)o.len, block);
+  }
+}
+
 Test(util, ows)
 {
   static const char s[] = " \t x \t";

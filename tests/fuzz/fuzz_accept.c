@@ -7,6 +7,8 @@
  * Both flag values (0 and GREET_ACCEPT_STRICT) are compared with
  * ref_accept(): the one byte 0 picks (bit 0) at every capacity when bit 1
  * is set, otherwise (and the other flag value always) at the exact one.
+ * greet_qvalue_parse(), the weights both Accept-Language and greet-server's
+ * Accept read, is checked on the header and on what follows each '=' in it.
  */
 #include "fuzz.h"
 
@@ -204,6 +206,44 @@ static greet_status ref_accept(const unsigned char *h, size_t len, long fb, int 
   return st;
 }
 
+/* qvalue = "0" [ "." 0*3DIGIT ] / "1" [ "." 0*3"0" ], as a test of the
+ * whole of s[0..n). */
+static int ref_is_qvalue(const unsigned char *s, size_t n)
+{
+  if (n == 0 || (s[0] != '0' && s[0] != '1'))
+    return 0;
+  if (n > 1 && (s[1] != '.' || n > 5))
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if (s[i] < '0' || s[i] > (s[0] == '1' ? '0' : '9'))
+      return 0;
+  return 1;
+}
+
+/* greet_qvalue_parse() on s[0..n): a weight exactly when the grammar says,
+ * its value the digits read as a number, an error at the end of the
+ * longest prefix that is a weight; an output is written only with its
+ * status. */
+static void check_qvalue(const unsigned char *s, size_t n)
+{
+  unsigned q = 12345;
+  size_t at = 12345, good = 0;
+  greet_status st = greet_qvalue_parse((const char *)s, n, &q, &at, 0);
+
+  if (ref_is_qvalue(s, n)) {
+    unsigned want = (s[0] == '1') * 1000u;
+    for (size_t i = 2, place = 100; i < n; i++, place /= 10)
+      want += (unsigned)(s[i] - '0') * (unsigned)place;
+    CHECK(st == GREET_OK && q == want && at == 12345,
+          "qvalue of %zu bytes: status %d, %u, want %u", n, st, q, want);
+    return;
+  }
+  while (good < n && ref_is_qvalue(s, good + 1))
+    good++;
+  CHECK(st == GREET_E_BAD_HEADER && at == good && q == 12345,
+        "qvalue of %zu bytes: status %d at %zu, want BAD_HEADER at %zu", n, st, at, good);
+}
+
 struct ctx {
   const char *h, *fb;
   size_t h_len, fb_len;
@@ -232,6 +272,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fuzz_input = data;
   fuzz_input_len = size;
   ref_catalogue();
+  check_qvalue((const unsigned char *)h, h_len);
+  for (size_t i = 0; i < h_len; i++)
+    if (h[i] == '=')
+      check_qvalue((const unsigned char *)h + i + 1, h_len - i - 1);
   sel = (pick & 0x7f) % (ref_nlangs + 3);
   if (sel < ref_nlangs)
     snprintf(fallback, sizeof fallback, "%s%s", ref_langs[sel].tag,
