@@ -42,6 +42,8 @@ static void answer(struct route_response *res, unsigned status,
   res->csp = NULL;
   res->content_language[0] = '\0';
   res->need = 0;
+  res->traceparent = NULL;
+  res->tracestate = NULL;
 }
 
 /* 400 with libgreet's one-line description of what is wrong. */
@@ -173,7 +175,8 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 static void metrics(const struct route_request *req, char *buf, size_t cap,
                     struct route_response *res)
 {
-  size_t n = req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0;
+  int om = negotiate_media(req->accept, req->accept_len, NEG_OFFER_METRICS) == NEG_OPENMETRICS;
+  size_t n = req->metrics != NULL ? req->metrics(req->metrics_ctx, om, buf, cap) : 0;
 
   if (n == ROUTE_NO_MEMORY) {
     answer(res, 500, LIT("Internal Server Error: out of memory\n"));
@@ -182,8 +185,9 @@ static void metrics(const struct route_request *req, char *buf, size_t cap,
     res->need = n + 1;
   } else {
     answer(res, 200, buf, n);
-    res->content_type = CONTENT_TYPE_METRICS;
+    res->content_type = negotiate_content_type(om ? NEG_OPENMETRICS : NEG_PROMETHEUS);
   }
+  res->vary = "Accept";
 }
 
 /* The operational endpoints: GET and HEAD only, never cached (but for
