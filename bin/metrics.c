@@ -39,7 +39,7 @@ struct exemplar_slot {
   _Atomic uint64_t seq;             /* odd while the writer is at it */
   _Atomic uint64_t id[4];           /* the trace id's 32 characters */
   _Atomic uint64_t value_ns;
-  _Atomic uint64_t time_ms;
+  _Atomic uint64_t time_ns;
 };
 
 struct shard {
@@ -160,7 +160,7 @@ void metrics_exemplar(uint64_t duration_ns, const char *trace_id)
   for (int i = 0; i < 4; i++)
     atomic_store_explicit(&e->id[i], id[i], memory_order_relaxed);
   atomic_store_explicit(&e->value_ns, duration_ns, memory_order_relaxed);
-  atomic_store_explicit(&e->time_ms, (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u,
+  atomic_store_explicit(&e->time_ns, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
                         memory_order_relaxed);
   atomic_store_explicit(&e->seq, seq + 2, memory_order_release);
 }
@@ -176,7 +176,7 @@ static int exemplar_read(struct exemplar_slot *e, struct metrics_exemplar *x)
     for (int i = 0; i < 4; i++)
       id[i] = atomic_load_explicit(&e->id[i], memory_order_relaxed);
     x->value_ns = atomic_load_explicit(&e->value_ns, memory_order_relaxed);
-    x->time_ms = atomic_load_explicit(&e->time_ms, memory_order_relaxed);
+    x->time_ns = atomic_load_explicit(&e->time_ns, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&e->seq, memory_order_relaxed) == before) {
       memcpy(x->trace_id, id, sizeof id);
@@ -235,7 +235,7 @@ void metrics_snapshot(struct metrics_snapshot *snap)
       snap->header_timeouts[p] += atomic_load_explicit(&s->header_timeouts[p], memory_order_relaxed);
     for (unsigned b = 0; b <= METRICS_NBUCKETS; b++) {
       struct metrics_exemplar x;
-      if (exemplar_read(&s->exemplars[b], &x) && x.time_ms > snap->exemplars[b].time_ms)
+      if (exemplar_read(&s->exemplars[b], &x) && x.time_ns > snap->exemplars[b].time_ns)
         snap->exemplars[b] = x;
     }
   }
@@ -284,13 +284,13 @@ static void put_seconds(struct out *o, uint64_t ns)
 /* A bucket line's end: its OpenMetrics exemplar, if it has one. */
 static void exemplar(struct out *o, int om, const struct metrics_exemplar *x)
 {
-  if (om && x->time_ms != 0) {
+  if (om && x->time_ns != 0) {
     out_printf(o, " # {trace_id=\"");
     put_label(o, x->trace_id);
     out_printf(o, "\"} ");
     put_seconds(o, x->value_ns);
-    out_printf(o, " %llu.%03llu", (unsigned long long)(x->time_ms / 1000u),
-               (unsigned long long)(x->time_ms % 1000u));
+    out_printf(o, " %llu.%03llu", (unsigned long long)(x->time_ns / 1000000000u),
+               (unsigned long long)(x->time_ns % 1000000000u / 1000000u));
   }
   out_printf(o, "\n");
 }

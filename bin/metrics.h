@@ -36,11 +36,12 @@ enum metrics_method {
 #define METRICS_NBUCKETS 16
 
 /* A request that fell in a duration bucket, for the OpenMetrics
- * exemplar that leads from the bucket to its log line; time_ms 0: none. */
+ * exemplar that leads from the bucket to its log line; time_ns 0: none. */
 struct metrics_exemplar {
   char trace_id[33];
   uint64_t value_ns;
-  uint64_t time_ms;             /* wall clock, ms since the Unix epoch */
+  uint64_t time_ns;             /* wall clock, ns since the Unix epoch: the
+                                 * latest of the shards wins, so ms would tie */
 };
 
 struct metrics_snapshot {
