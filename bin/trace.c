@@ -133,10 +133,10 @@ int trace_state_valid(const char *s, size_t len)
   const char *key[TRACE_STATE_MEMBERS];
   size_t key_len[TRACE_STATE_MEMBERS];
   size_t members = 0;
-  const char *p = s, *end = s + len;
 
   if (s == NULL || len > TRACE_STATE_MAX)
     return 0;
+  const char *p = s, *end = s + len;
   while (p <= end) {
     const char *comma = memchr(p, ',', (size_t)(end - p));
     const char *stop = comma != NULL ? comma : end;
