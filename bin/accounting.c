@@ -18,6 +18,8 @@ void accounting_request(const struct accounting *acc, const struct accounting_re
   const char *addr = r->remote;
 
   metrics_count_request(metrics_method_index(r->method), r->status, took);
+  if (r->trace_id != NULL)
+    metrics_exemplar(took, r->trace_id);
   if (!acc->access_log)
     return;
   int forwarded = acc->trust_proxy && r->forwarded_for != NULL &&
@@ -28,6 +30,7 @@ void accounting_request(const struct accounting *acc, const struct accounting_re
     .level = LOG_INFO, .method = r->method, .path = r->path, .path_len = r->path_len,
     .status = r->status, .duration_ns = took, .bytes = r->bytes,
     .remote = addr != NULL && addr[0] != '\0' ? addr : NULL, .request_id = r->request_id,
+    .trace_id = r->trace_id, .span_id = r->span_id,
   };
   log_access(&a);
 }

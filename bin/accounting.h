@@ -34,9 +34,12 @@ struct accounting_request {
   const struct sockaddr *peer;  /* else formatted from this (may be NULL) */
   const char *forwarded_for;    /* the last X-Forwarded-For line, or NULL */
   size_t forwarded_for_len;
+  const char *trace_id;         /* trace.h's ids, or NULL */
+  const char *span_id;
 };
 
-/* Counts r (status, method, duration) and logs its access line. */
+/* Counts r (status, method, duration; the trace id as the duration
+ * bucket's exemplar) and logs its access line. */
 void accounting_request(const struct accounting *acc, const struct accounting_request *r);
 
 /* A request libmicrohttpd answered itself with status (a bad request

@@ -28,6 +28,7 @@
 #include <greet.h>
 
 #include "adapter.h"
+#include "build-commit.h"
 #include "connection.h"
 #include "deadline.h"
 #include "framing.h"
@@ -38,6 +39,7 @@
 #include "response.h"
 #include "routes.h"
 #include "target.h"
+#include "trace.h"
 
 /*
  * A request's context pointer holds its start time and three flags, not
@@ -95,9 +97,13 @@ void adapter_on_log(void *cls, const char *fmt, va_list ap)
  * list) each.  The first of each wins, as with a lookup, except
  * X-Forwarded-For: the last line holds the entry our proxy added. */
 struct fields {
-  const char *request_id, *accept, *accept_language, *lang, *forwarded_for;
-  size_t accept_len, accept_language_len, lang_len, forwarded_for_len;
+  const char *request_id, *accept, *accept_language, *lang, *forwarded_for, *traceparent;
+  size_t accept_len, accept_language_len, lang_len, forwarded_for_len, traceparent_len;
+  unsigned traceparent_lines;           /* more than one: ignored */
+  size_t tracestate_len;                /* its lines joined (trace.h) */
+  char tracestate[TRACE_STATE_MAX + 1];
   char generated[REQID_GENERATED_CAP];  /* when the client's id is unusable */
+  struct trace_context trace;
 };
 
 static int field_is(const char *key, size_t key_size, const char *name, size_t name_len)
@@ -129,11 +135,18 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
   } else if (field_is(key, key_size, LIT("X-Forwarded-For"))) {
     f->forwarded_for = value;
     f->forwarded_for_len = value_size;
+  } else if (field_is(key, key_size, LIT("traceparent"))) {
+    f->traceparent = value;
+    f->traceparent_len = value_size;
+    f->traceparent_lines++;
+  } else if (field_is(key, key_size, LIT("tracestate"))) {
+    trace_state_join(f->tracestate, &f->tracestate_len, value, value_size);
   }
   return MHD_YES;
 }
 
-/* Reads the fields of kind into f, and makes its request id usable. */
+/* Reads the fields of kind into f, and makes its request id usable and
+ * its place in a trace known. */
 static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind, struct fields *f)
 {
   MHD_get_connection_values_n(conn, kind, collect, f);
@@ -141,6 +154,8 @@ static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind,
     reqid_generate(f->generated);
     f->request_id = f->generated;
   }
+  trace_begin(&f->trace, f->traceparent, f->traceparent_len, f->traceparent_lines,
+              f->tracestate, f->tracestate_len);
 }
 
 static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -160,7 +175,12 @@ static int answer(const struct server *srv, struct MHD_Connection *conn, const c
     .method = method, .path = url, .path_len = url_len, .status = res->status,
     .start_ns = (uint64_t)(tag >> REQ_SHIFT), .request_id = f->request_id,
     .forwarded_for = f->forwarded_for, .forwarded_for_len = f->forwarded_for_len,
+    .trace_id = f->trace.trace_id, .span_id = f->trace.span_id,
   };
+  struct route_response traced = *res;
+
+  traced.traceparent = f->trace.traceparent;
+  traced.tracestate = f->trace.state;
 
   if (srv->acc.access_log) {    /* the address is only for the log line */
     const struct connection *c = connection_of(conn);
@@ -170,7 +190,7 @@ static int answer(const struct server *srv, struct MHD_Connection *conn, const c
       a.peer = connection_peer(conn);
   }
   close |= atomic_load_explicit(&srv->draining, memory_order_relaxed);
-  if (response_queue(conn, res, f->request_id, close, &a.bytes) != 0)
+  if (response_queue(conn, &traced, f->request_id, close, &a.bytes) != 0)
     return -1;
   accounting_request(&srv->acc, &a);
   return 0;
@@ -212,11 +232,13 @@ struct metrics_view {
   struct metrics_process proc;
 };
 
-static size_t render_metrics(void *ctx, char *buf, size_t cap)
+static size_t render_metrics(void *ctx, int openmetrics, char *buf, size_t cap)
 {
   struct metrics_view *v = ctx;
   struct metrics_info info = {GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
-                              !atomic_load_explicit(&v->srv->not_ready, memory_order_relaxed)};
+                              GREET_BUILD_COMMIT,
+                              !atomic_load_explicit(&v->srv->not_ready, memory_order_relaxed),
+                              v->srv->connection_limit, openmetrics};
 
   if (v->snap == NULL) {
     if ((v->snap = malloc(sizeof *v->snap)) == NULL) {

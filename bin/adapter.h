@@ -38,6 +38,7 @@ struct server {
   char default_lang[LANG_TAG_CAP];  /* --default-lang, canonical */
   const char *tmpl;                 /* --template or NULL */
   size_t tmpl_len;
+  unsigned connection_limit;        /* --connection-limit, for /metrics */
 };
 
 /* MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived. */

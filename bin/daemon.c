@@ -23,6 +23,8 @@
 #include <greet.h>
 
 #include "adapter.h"
+#include "build-commit.h"
+#include "build-date.h"
 #include "connection.h"
 #include "daemon.h"
 #include "deadline.h"
@@ -46,8 +48,10 @@ static void version_json(struct server *srv)
 {
   int n = snprintf(srv->version_json, sizeof srv->version_json,
                    "{\"name\":\"greet-server\",\"version\":\"%s\",\"libgreet\":\"%s\","
-                   "\"libmicrohttpd\":\"%s\",\"compiler\":\"%s\",\"systemd\":%s}\n",
+                   "\"libmicrohttpd\":\"%s\",\"commit\":\"%s\",\"build_date\":\"%s\","
+                   "\"compiler\":\"%s\",\"systemd\":%s}\n",
                    GREET_VERSION_STRING, greet_version_string(), MHD_get_version(),
+                   GREET_BUILD_COMMIT, GREET_BUILD_DATE,
 #if defined(__clang__)
                    "clang " __clang_version__,
 #elif defined(__GNUC__)
@@ -97,6 +101,7 @@ static int server_init(struct server *srv, const struct server_config *cfg)
   srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
   srv->acc.access_log = cfg->access_log != 0;
   srv->acc.trust_proxy = cfg->trust_proxy != 0;
+  srv->connection_limit = (unsigned)cfg->conn_limit;
   atomic_init(&srv->not_ready, 1);
   atomic_init(&srv->draining, 0);
   version_json(srv);

@@ -167,6 +167,8 @@ greet_status greeting_body(const struct route_request *req, enum neg_media m,
     OUT_LIT(o, html_tail);
     return st;
   case NEG_TEXT:
+  case NEG_PROMETHEUS:      /* /metrics' formats: never offered here */
+  case NEG_OPENMETRICS:
   default:
     return put_greeting(req, l, name, name_len, 0, o);
   }

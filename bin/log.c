@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "reqid.h"
+#include "trace.h"
 #include "util.h"
 
 static enum log_format log_fmt = LOG_JSON;
@@ -231,6 +232,10 @@ static char *format_json(char *d, const struct log_access *a, unsigned lvl, int6
     d = put_field(d, "remote", a->remote, strlen(a->remote), ADDR_TEXT_CAP, &cut);
   if (a->request_id)
     d = put_field(d, "request_id", a->request_id, strlen(a->request_id), REQID_MAX, &cut);
+  if (a->trace_id)
+    d = put_field(d, "trace_id", a->trace_id, strlen(a->trace_id), TRACE_ID_CAP - 1, &cut);
+  if (a->span_id)
+    d = put_field(d, "span_id", a->span_id, strlen(a->span_id), TRACE_ID_CAP - 1, &cut);
   return put_s(d, "}\n");
 }
 
@@ -258,6 +263,14 @@ static char *format_text(char *d, const struct log_access *a, unsigned lvl, int6
   d = put_s(d, " id=");
   d = a->request_id ? put_esc(d, a->request_id, strlen(a->request_id), REQID_MAX, 0, &cut)
                     : put_s(d, "-");
+  if (a->trace_id) {
+    d = put_s(d, " trace_id=");
+    d = put_esc(d, a->trace_id, strlen(a->trace_id), TRACE_ID_CAP - 1, 0, &cut);
+  }
+  if (a->span_id) {
+    d = put_s(d, " span_id=");
+    d = put_esc(d, a->span_id, strlen(a->span_id), TRACE_ID_CAP - 1, 0, &cut);
+  }
   if (a->msg) {
     *d++ = ' ';
     d = put_s(d, a->msg);
@@ -273,8 +286,9 @@ size_t log_format_access(enum log_format format, const struct log_access *a,
   char *end;
 
   /* Every field is bounded: 5 bytes per path/method byte, REQID_MAX for
-   * the request id (checked before), ADDR_TEXT_CAP for the address, 300
-   * for the rest. */
+   * the request id (checked before), ADDR_TEXT_CAP for the address, 5
+   * per byte of the trace and span ids (32 and 16 hex digits from
+   * trace.c, cut there whatever they hold), 300 for the rest. */
   if (cap < LOG_LINE_MAX)
     return 0;
   if (format == LOG_JSON)

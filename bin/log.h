@@ -42,6 +42,8 @@ struct log_access {
   uint64_t bytes;            /* body bytes */
   const char *remote;        /* "1.2.3.4:5678", "[::1]:5678" or NULL */
   const char *request_id;    /* NULL when none */
+  const char *trace_id;      /* 32 hex digits (trace.h), or NULL */
+  const char *span_id;       /* 16 hex digits, or NULL */
   const char *msg;           /* "request" unless set */
 };
 

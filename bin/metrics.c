@@ -35,6 +35,13 @@ static const char *const method_names[METRICS_NMETHODS] = {
   "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "other",
 };
 
+struct exemplar_slot {
+  _Atomic uint64_t seq;             /* odd while the writer is at it */
+  _Atomic uint64_t id[4];           /* the trace id's 32 characters */
+  _Atomic uint64_t value_ns;
+  _Atomic uint64_t time_ns;
+};
+
 struct shard {
   _Atomic uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   _Atomic uint64_t buckets[METRICS_NBUCKETS + 1];
@@ -42,6 +49,7 @@ struct shard {
   _Atomic int64_t in_flight;
   _Atomic int64_t connections;
   _Atomic uint64_t header_timeouts[DEADLINE_NPHASES];
+  struct exemplar_slot exemplars[METRICS_NBUCKETS + 1];
   struct shard *next;
 };
 
@@ -119,18 +127,64 @@ void metrics_count_status(enum metrics_method m, unsigned status)
   bump(&shard()->requests[m][code_index(status)], 1);
 }
 
+static unsigned bucket_of(uint64_t duration_ns)
+{
+  unsigned b = 0;
+  while (b < METRICS_NBUCKETS && duration_ns > bucket_ns[b])
+    b++;
+  return b;
+}
+
 void metrics_count_request(enum metrics_method m, unsigned status, uint64_t duration_ns)
 {
   struct shard *s = shard();
-  unsigned b = 0;
+  unsigned b = bucket_of(duration_ns);
 
   if ((unsigned)m >= METRICS_NMETHODS)
     m = METRICS_OTHER;
-  while (b < METRICS_NBUCKETS && duration_ns > bucket_ns[b])
-    b++;
   bump(&s->requests[m][code_index(status)], 1);
   bump(&s->buckets[b], 1);
   bump(&s->duration_sum_ns, duration_ns);
+}
+
+void metrics_exemplar(uint64_t duration_ns, const char *trace_id)
+{
+  struct exemplar_slot *e = &shard()->exemplars[bucket_of(duration_ns)];
+  uint64_t id[4], seq = atomic_load_explicit(&e->seq, memory_order_relaxed);
+  struct timespec ts;
+
+  memcpy(id, trace_id, sizeof id);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  atomic_store_explicit(&e->seq, seq + 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+  for (int i = 0; i < 4; i++)
+    atomic_store_explicit(&e->id[i], id[i], memory_order_relaxed);
+  atomic_store_explicit(&e->value_ns, duration_ns, memory_order_relaxed);
+  atomic_store_explicit(&e->time_ns, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+                        memory_order_relaxed);
+  atomic_store_explicit(&e->seq, seq + 2, memory_order_release);
+}
+
+/* One slot read whole into *x, or 0 when its writer kept it busy (it
+ * is then left out of this scrape; the next one will see it). */
+static int exemplar_read(struct exemplar_slot *e, struct metrics_exemplar *x)
+{
+  for (int tries = 0; tries < 8; tries++) {
+    uint64_t id[4], before = atomic_load_explicit(&e->seq, memory_order_acquire);
+    if (before & 1u)
+      continue;
+    for (int i = 0; i < 4; i++)
+      id[i] = atomic_load_explicit(&e->id[i], memory_order_relaxed);
+    x->value_ns = atomic_load_explicit(&e->value_ns, memory_order_relaxed);
+    x->time_ns = atomic_load_explicit(&e->time_ns, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&e->seq, memory_order_relaxed) == before) {
+      memcpy(x->trace_id, id, sizeof id);
+      x->trace_id[32] = '\0';
+      return 1;
+    }
+  }
+  return 0;
 }
 
 void metrics_count_header_timeout(unsigned phase)
@@ -179,6 +233,11 @@ void metrics_snapshot(struct metrics_snapshot *snap)
     snap->connections += atomic_load_explicit(&s->connections, memory_order_relaxed);
     for (unsigned p = 0; p < DEADLINE_NPHASES; p++)
       snap->header_timeouts[p] += atomic_load_explicit(&s->header_timeouts[p], memory_order_relaxed);
+    for (unsigned b = 0; b <= METRICS_NBUCKETS; b++) {
+      struct metrics_exemplar x;
+      if (exemplar_read(&s->exemplars[b], &x) && x.time_ns > snap->exemplars[b].time_ns)
+        snap->exemplars[b] = x;
+    }
   }
 }
 
@@ -206,17 +265,42 @@ static void put_label(struct out *o, const char *v)
   }
 }
 
-static void head(struct out *o, const char *name, const char *type, const char *help)
+/* HELP and TYPE; OpenMetrics names a counter's family without the
+ * "_total" its sample carries. */
+static void head(struct out *o, int om, const char *name, const char *type, const char *help)
 {
-  out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  size_t n = strlen(name);
+  if (om && strcmp(type, "counter") == 0 && n > 6 && strcmp(name + n - 6, "_total") == 0)
+    n -= 6;
+  out_printf(o, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)n, name, help, (int)n, name, type);
+}
+
+static void put_seconds(struct out *o, uint64_t ns)
+{
+  out_printf(o, "%llu.%09llu", (unsigned long long)(ns / 1000000000u),
+             (unsigned long long)(ns % 1000000000u));
+}
+
+/* A bucket line's end: its OpenMetrics exemplar, if it has one. */
+static void exemplar(struct out *o, int om, const struct metrics_exemplar *x)
+{
+  if (om && x->time_ns != 0) {
+    out_printf(o, " # {trace_id=\"");
+    put_label(o, x->trace_id);
+    out_printf(o, "\"} ");
+    put_seconds(o, x->value_ns);
+    out_printf(o, " %llu.%03llu", (unsigned long long)(x->time_ns / 1000000000u),
+               (unsigned long long)(x->time_ns % 1000000000u / 1000000u));
+  }
+  out_printf(o, "\n");
 }
 
 /* The request counters and the duration histogram. */
-static void render_requests(const struct metrics_snapshot *snap, struct out *o)
+static void render_requests(const struct metrics_snapshot *snap, int om, struct out *o)
 {
   uint64_t cum = 0;
 
-  head(o, "http_requests_total", "counter",
+  head(o, om, "http_requests_total", "counter",
        "HTTP requests answered, by method and status code.");
   for (unsigned m = 0; m < METRICS_NMETHODS; m++)
     for (unsigned c = 0; c < METRICS_NCODES; c++)
@@ -224,18 +308,17 @@ static void render_requests(const struct metrics_snapshot *snap, struct out *o)
         out_printf(o, "http_requests_total{method=\"%s\",code=\"%u\"} %llu\n", method_names[m],
                    c + METRICS_CODE_MIN, (unsigned long long)snap->requests[m][c]);
 
-  head(o, "http_request_duration_seconds", "histogram",
+  head(o, om, "http_request_duration_seconds", "histogram",
        "Time from the request line to the queued response.");
-  for (unsigned b = 0; b < METRICS_NBUCKETS; b++) {
+  for (unsigned b = 0; b <= METRICS_NBUCKETS; b++) {
     cum += snap->buckets[b];
-    out_printf(o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", bucket_le[b],
-               (unsigned long long)cum);
+    out_printf(o, "http_request_duration_seconds_bucket{le=\"%s\"} %llu",
+               b < METRICS_NBUCKETS ? bucket_le[b] : "+Inf", (unsigned long long)cum);
+    exemplar(o, om, &snap->exemplars[b]);
   }
-  cum += snap->buckets[METRICS_NBUCKETS];
-  out_printf(o, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-  out_printf(o, "http_request_duration_seconds_sum %llu.%09llu\n",
-             (unsigned long long)(snap->duration_sum_ns / 1000000000u),
-             (unsigned long long)(snap->duration_sum_ns % 1000000000u));
+  out_printf(o, "http_request_duration_seconds_sum ");
+  put_seconds(o, snap->duration_sum_ns);
+  out_printf(o, "\n");
   out_printf(o, "http_request_duration_seconds_count %llu\n", (unsigned long long)cum);
 }
 
@@ -243,11 +326,16 @@ static void render_requests(const struct metrics_snapshot *snap, struct out *o)
 static void render_server(const struct metrics_snapshot *snap, const struct metrics_info *info,
                           struct out *o)
 {
-  head(o, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
+  int om = info->openmetrics;
+
+  head(o, om, "http_requests_in_flight", "gauge", "HTTP requests being answered now.");
   out_printf(o, "http_requests_in_flight %lld\n", (long long)snap->in_flight);
-  head(o, "http_connections_open", "gauge", "Open client connections.");
+  head(o, om, "http_connections_open", "gauge", "Open client connections.");
   out_printf(o, "http_connections_open %lld\n", (long long)snap->connections);
-  head(o, "greet_header_timeouts_total", "counter",
+  head(o, om, "greet_connection_limit", "gauge",
+       "Most client connections at once (--connection-limit); more wait in the listen queue.");
+  out_printf(o, "greet_connection_limit %u\n", info->connection_limit);
+  head(o, om, "greet_header_timeouts_total", "counter",
        "Connections closed because a request did not arrive whole within --header-timeout, "
        "by where it stood: new (no request line yet), idle (kept alive, no next request), "
        "headers, body.");
@@ -256,21 +344,23 @@ static void render_server(const struct metrics_snapshot *snap, const struct metr
                deadline_phase_name((enum deadline_phase)p),
                (unsigned long long)snap->header_timeouts[p]);
 
-  head(o, "greet_build_info", "gauge", "Always 1; the labels name the versions.");
+  head(o, om, "greet_build_info", "gauge", "Always 1; the labels name the versions and the commit.");
   out_printf(o, "greet_build_info{version=\"");
   put_label(o, info->version);
   out_printf(o, "\",libgreet=\"");
   put_label(o, info->libgreet);
   out_printf(o, "\",libmicrohttpd=\"");
   put_label(o, info->microhttpd);
+  out_printf(o, "\",commit=\"");
+  put_label(o, info->commit != NULL ? info->commit : "unknown");
   out_printf(o, "\"} 1\n");
-  head(o, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
+  head(o, om, "greet_ready", "gauge", "1 while /readyz answers 200, 0 while starting or draining.");
   out_printf(o, "greet_ready %d\n", info->ready ? 1 : 0);
 }
 
 /* The process_* metrics that could be read, in the client libraries'
  * names and help texts. */
-static void render_process(const struct metrics_process *proc, struct out *o)
+static void render_process(const struct metrics_process *proc, int om, struct out *o)
 {
   /* every value is exact as a double: byte counts below 2^53 */
   const struct {
@@ -294,7 +384,7 @@ static void render_process(const struct metrics_process *proc, struct out *o)
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     if (rows[i].value < 0)
       continue;
-    head(o, rows[i].name, rows[i].type, rows[i].help);
+    head(o, om, rows[i].name, rows[i].type, rows[i].help);
     if (rows[i].integer)
       out_printf(o, "%s %lld\n", rows[i].name, (long long)rows[i].value);
     else
@@ -309,8 +399,10 @@ size_t metrics_render(const struct metrics_snapshot *snap, const struct metrics_
 
   if (cap > 0)
     buf[0] = '\0';
-  render_requests(snap, &o);
+  render_requests(snap, info->openmetrics, &o);
   render_server(snap, info, &o);
-  render_process(proc, &o);
+  render_process(proc, info->openmetrics, &o);
+  if (info->openmetrics)
+    out_printf(&o, "# EOF\n");
   return o.len;
 }

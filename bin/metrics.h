@@ -35,6 +35,15 @@ enum metrics_method {
 /* Upper bounds of http_request_duration_seconds, in nanoseconds. */
 #define METRICS_NBUCKETS 16
 
+/* A request that fell in a duration bucket, for the OpenMetrics
+ * exemplar that leads from the bucket to its log line; time_ns 0: none. */
+struct metrics_exemplar {
+  char trace_id[33];
+  uint64_t value_ns;
+  uint64_t time_ns;             /* wall clock, ns since the Unix epoch: the
+                                 * latest of the shards wins, so ms would tie */
+};
+
 struct metrics_snapshot {
   uint64_t requests[METRICS_NMETHODS][METRICS_NCODES];
   uint64_t buckets[METRICS_NBUCKETS + 1];   /* not cumulative; last is +Inf */
@@ -42,6 +51,7 @@ struct metrics_snapshot {
   int64_t in_flight;
   int64_t connections;
   uint64_t header_timeouts[DEADLINE_NPHASES];
+  struct metrics_exemplar exemplars[METRICS_NBUCKETS + 1];  /* latest per bucket */
 };
 
 /* Process figures for the process_* metrics (process.h reads them); a
@@ -60,7 +70,10 @@ struct metrics_info {
   const char *version;          /* greet-server's version */
   const char *libgreet;         /* greet_version_string() */
   const char *microhttpd;       /* MHD_get_version() */
+  const char *commit;           /* the git commit built, or "unknown" */
   int ready;                    /* greet_ready */
+  unsigned connection_limit;    /* greet_connection_limit: --connection-limit */
+  int openmetrics;              /* render OpenMetrics 1.0.0, with exemplars */
 };
 
 /* The method label index of a method token (case-sensitive, as HTTP is). */
@@ -71,6 +84,16 @@ const char *metrics_method_name(enum metrics_method m);
 
 /* Counts one answered request (status, duration) on this thread's shard. */
 void metrics_count_request(enum metrics_method m, unsigned status, uint64_t duration_ns);
+
+/*
+ * Keeps trace_id (32 characters) as the latest exemplar of the bucket
+ * duration_ns falls in, on this thread's shard.  Each bucket has one
+ * slot per shard under a sequence count: the writer (the shard's one
+ * thread) makes it odd, writes, makes it even; a reader keeps what it
+ * read only when the count was even and unchanged around its reads, so
+ * it never sees half of one exemplar and half of another.
+ */
+void metrics_exemplar(uint64_t duration_ns, const char *trace_id);
 
 /* Counts a request answered without timing it (rejected by the HTTP
  * parser before its start was known): http_requests_total only. */
@@ -95,7 +118,8 @@ int64_t metrics_connections(void);
 void metrics_snapshot(struct metrics_snapshot *snap);
 
 /*
- * Renders the Prometheus text format 0.0.4 into buf (like snprintf:
+ * Renders the Prometheus text format 0.0.4 (or OpenMetrics 1.0.0 with
+ * exemplars on the duration buckets, when info->openmetrics) into buf (like snprintf:
  * returns the length needed without the NUL, writes at most cap bytes,
  * NUL-terminated when cap > 0).  A pure function of its inputs: series
  * with a zero count are left out of http_requests_total; buckets are

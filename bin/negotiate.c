@@ -16,10 +16,13 @@ static const struct {
   const char *type, *sub;
   size_t type_len, sub_len;
   const char *content_type;
+  const char *version;      /* the "version" parameter it has, or NULL */
 } media[NEG_NMEDIA] = {
-  [NEG_TEXT] = {"text", "plain", 4, 5, CONTENT_TYPE_TEXT},
-  [NEG_JSON] = {"application", "json", 11, 4, CONTENT_TYPE_JSON},
-  [NEG_HTML] = {"text", "html", 4, 4, CONTENT_TYPE_HTML},
+  [NEG_TEXT] = {"text", "plain", 4, 5, CONTENT_TYPE_TEXT, NULL},
+  [NEG_JSON] = {"application", "json", 11, 4, CONTENT_TYPE_JSON, NULL},
+  [NEG_HTML] = {"text", "html", 4, 4, CONTENT_TYPE_HTML, NULL},
+  [NEG_PROMETHEUS] = {"text", "plain", 4, 5, CONTENT_TYPE_METRICS, "0.0.4"},
+  [NEG_OPENMETRICS] = {"application", "openmetrics-text", 11, 16, CONTENT_TYPE_OPENMETRICS, "1.0.0"},
 };
 
 const char *negotiate_content_type(enum neg_media m)
@@ -120,8 +123,10 @@ struct range {
   const char *type, *sub;
   size_t type_len, sub_len;
   unsigned q;       /* weight in thousandths (greet_qvalue_parse) */
-  int params;       /* media-type parameters, all charset=utf-8 */
+  int params;       /* media-type parameters, all charset=utf-8 or version */
   int foreign;      /* a media-type parameter we cannot satisfy */
+  const char *version;  /* the version parameter's value, or NULL */
+  size_t version_len;
 };
 
 static const char *item(const char *p, const char *end, struct range *r, int *ok)
@@ -142,6 +147,8 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
   r->q = 1000;
   r->params = 0;
   r->foreign = 0;
+  r->version = NULL;
+  r->version_len = 0;
   for (;;) {
     const char *q = skip_ows(p, end);
     struct param pm;
@@ -164,6 +171,10 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
       after_q = 1;
     } else if (ieq(pm.name, pm.name_len, "charset") && ieq(pm.val, pm.val_len, "utf-8")) {
       r->params++;
+    } else if (ieq(pm.name, pm.name_len, "version") && r->version == NULL) {
+      r->version = pm.val;
+      r->version_len = pm.val_len;
+      r->params++;
     } else {
       r->foreign = 1;
     }
@@ -177,7 +188,8 @@ static const char *item(const char *p, const char *end, struct range *r, int *ok
 static int specificity(const struct range *r, enum neg_media m)
 {
   int s, type_ok;
-  if (r->foreign)
+  if (r->foreign || (r->version != NULL && (media[m].version == NULL ||
+                                             !ieq(r->version, r->version_len, media[m].version))))
     return 0;
   type_ok = ieq(r->type, r->type_len, media[m].type);
   if (r->type_len == 1 && r->type[0] == '*')
@@ -197,7 +209,7 @@ int negotiate_media(const char *accept, size_t len, unsigned offered)
   unsigned q[NEG_NMEDIA] = {0};
   int any = 0, best = NEG_NONE;
 
-  offered &= NEG_OFFER_ALL;
+  offered &= NEG_OFFER_ALL | NEG_OFFER_METRICS;
   if (accept != NULL && len > 0) {
     const char *p = accept, *end = accept + len;
     while (p < end) {

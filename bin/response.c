@@ -20,6 +20,8 @@ static int add_headers(struct MHD_Response *resp, const struct route_response *r
     {MHD_HTTP_HEADER_CONTENT_LANGUAGE, r->content_language[0] != '\0' ? r->content_language : NULL},
     {"Content-Security-Policy", r->csp},
     {MHD_HTTP_HEADER_CONNECTION, close ? "close" : NULL},
+    {"traceparent", r->traceparent},
+    {"tracestate", r->tracestate},
   };
 
   for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)

@@ -43,6 +43,8 @@ static void answer(struct route_response *res, unsigned status,
   res->csp = NULL;
   res->content_language[0] = '\0';
   res->need = 0;
+  res->traceparent = NULL;
+  res->tracestate = NULL;
 }
 
 /* 400 with libgreet's one-line description of what is wrong. */
@@ -178,10 +180,11 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
 static void metrics(const struct route_request *req, char *buf, size_t cap,
                     struct route_response *res)
 {
-  struct out o = {buf, cap, req->metrics != NULL ? req->metrics(req->metrics_ctx, buf, cap) : 0};
+  int om = negotiate_media(req->accept, req->accept_len, NEG_OFFER_METRICS) == NEG_OPENMETRICS;
+  struct out o = {buf, cap, req->metrics != NULL ? req->metrics(req->metrics_ctx, om, buf, cap) : 0};
 
   if (req->metrics != NULL && o.len != ROUTE_NO_MEMORY && out_regrow(&o, req->grow, req->grow_ctx))
-    o.len = req->metrics(req->metrics_ctx, o.buf, o.cap);
+    o.len = req->metrics(req->metrics_ctx, om, o.buf, o.cap);
   if (o.len == ROUTE_NO_MEMORY) {
     answer(res, 500, LIT("Internal Server Error: out of memory\n"));
   } else if (o.len >= o.cap) {
@@ -189,8 +192,9 @@ static void metrics(const struct route_request *req, char *buf, size_t cap,
     res->need = o.len + 1;
   } else {
     answer(res, 200, o.buf, o.len);
-    res->content_type = CONTENT_TYPE_METRICS;
+    res->content_type = negotiate_content_type(om ? NEG_OPENMETRICS : NEG_PROMETHEUS);
   }
+  res->vary = "Accept";
 }
 
 /* The operational endpoints: GET and HEAD only, never cached (but for

@@ -40,11 +40,12 @@ struct route_request {
   /* GET /version answers this text (JSON, made once at start). */
   const char *version;
   size_t version_len;
-  /* GET /metrics: writes the metrics text into buf like snprintf and
-   * returns its length (>= cap: did not fit, and a second call with a
-   * larger buffer writes the same text), or ROUTE_NO_MEMORY.  The
-   * figures live outside the router; it only frames them. */
-  size_t (*metrics)(void *ctx, char *buf, size_t cap);
+  /* GET /metrics: writes the metrics text into buf like snprintf, in
+   * OpenMetrics when openmetrics is nonzero, else the Prometheus text
+   * format, and returns its length (>= cap: did not fit, and a second
+   * call with a larger buffer writes the same text), or ROUTE_NO_MEMORY.
+   * The figures live outside the router; it only frames them. */
+  size_t (*metrics)(void *ctx, int openmetrics, char *buf, size_t cap);
   void *metrics_ctx;
   /* An answer larger than the router's buffer: returns a buffer of at
    * least `need` bytes that stays valid until the response is made (the
@@ -73,6 +74,10 @@ struct route_response {
   char content_language[LANG_TAG_CAP]; /* Content-Language, "" for none */
   size_t need;              /* > 0: the body needed this many bytes and
                              * req->grow gave none (res is then a 500) */
+  /* Trace Context (trace.h) to answer with: not the router's business,
+   * it leaves them NULL and the adapter fills them in. */
+  const char *traceparent;
+  const char *tracestate;
 };
 
 /*
@@ -99,7 +104,9 @@ struct route_response {
  * HEAD (405 with Allow otherwise), never cached: /livez and /healthz
  * (200 while the process serves), /readyz (200, or 503 when
  * req->not_ready), /version and /metrics (their text from req->version
- * and req->metrics).
+ * and req->metrics).  /metrics negotiates its format (Vary: Accept):
+ * OpenMetrics 1.0.0 when Accept prefers it, else the Prometheus text
+ * format, also when Accept names neither (a scrape is never refused).
  */
 void route_request(const struct route_request *req, char *buf, size_t cap,
                    struct route_response *res);

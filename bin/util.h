@@ -47,6 +47,7 @@ struct sockaddr;
 #define CONTENT_TYPE_JSON "application/json"
 #define CONTENT_TYPE_HTML "text/html; charset=utf-8"
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define CONTENT_TYPE_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 /* A string literal as (pointer, length). */
 #define LIT(s) s, sizeof(s) - 1

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,16 +75,27 @@ Test(accounting, request, .init = setup)
       .start_ns = mono_ns(), .bytes = 13, .request_id = "id-1", .remote = r->remote,
       .peer = (const struct sockaddr *)&peer, .forwarded_for = r->forwarded_for,
       .forwarded_for_len = r->forwarded_for ? strlen(r->forwarded_for) : 0,
+      .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", .span_id = "00f067aa0ba902b7",
     };
     uint64_t before = count(METRICS_GET, 200);
     accounting_request(&acc, &a);
     cr_expect_eq(count(METRICS_GET, 200), before + 1, "row %zu: counted once", i);
+    struct metrics_snapshot *snap = malloc(sizeof *snap);
+    cr_assert_not_null(snap);
+    metrics_snapshot(snap);
+    int exemplar = 0;
+    for (int b = 0; b <= METRICS_NBUCKETS; b++)
+      exemplar |= strcmp(snap->exemplars[b].trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") == 0;
+    free(snap);
+    cr_expect(exemplar, "row %zu: the trace id is its bucket's exemplar", i);
     const char *line = drain();
     if (r->want == NULL) {
       cr_expect_str_empty(line, "row %zu: no line", i);
       continue;
     }
     cr_expect(strstr(line, r->want) != NULL, "row %zu: '%s' lacks %s", i, line, r->want);
+    cr_expect(strstr(line, "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"span_id\":\"00f067aa0ba902b7\"") != NULL,
+              "row %zu: %s", i, line);
     cr_expect(strstr(line, "\"status\":200") != NULL && strstr(line, "\"request_id\":\"id-1\"") != NULL,
               "row %zu: %s", i, line);
     cr_expect_eq(strchr(line, '\n'), line + strlen(line) - 1, "row %zu: one line", i);

@@ -84,7 +84,8 @@ static struct log_access access_row(void)
   struct log_access a = {
     .level = LOG_INFO, .method = "GET", .path = "/greet/John", .path_len = 11,
     .status = 200, .duration_ns = 1234567, .bytes = 12, .remote = "127.0.0.1:5555",
-    .request_id = "abc-1",
+    .request_id = "abc-1", .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+    .span_id = "00f067aa0ba902b7",
   };
   return a;
 }
@@ -96,7 +97,8 @@ Test(log, access_json)
   size_t n = log_format_access(LOG_JSON, &a, 1700000000, 7, line, sizeof line);
   const char *want = "{\"time\":\"2023-11-14T22:13:20.007Z\",\"level\":\"info\",\"msg\":\"request\","
                      "\"method\":\"GET\",\"path\":\"/greet/John\",\"status\":200,\"duration\":0.001234,"
-                     "\"bytes\":12,\"remote\":\"127.0.0.1:5555\",\"request_id\":\"abc-1\"}\n";
+                     "\"bytes\":12,\"remote\":\"127.0.0.1:5555\",\"request_id\":\"abc-1\","
+                     "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"span_id\":\"00f067aa0ba902b7\"}\n";
   cr_assert_eq(n, strlen(want));
   cr_assert(memcmp(line, want, n) == 0, "%.*s", (int)n, line);
 
@@ -123,7 +125,8 @@ Test(log, access_text)
   a.path_len = 11;
   size_t n = log_format_access(LOG_TEXT, &a, 1700000000, 7, line, sizeof line);
   const char *want = "2023-11-14T22:13:20.007Z INFO GET /greet/a\\x20b\\x0a 200 0.001234s 12B "
-                     "127.0.0.1:5555 id=abc-1\n";
+                     "127.0.0.1:5555 id=abc-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 "
+                     "span_id=00f067aa0ba902b7\n";
   cr_assert_eq(n, strlen(want), "%.*s", (int)n, line);
   cr_assert(memcmp(line, want, n) == 0, "%.*s", (int)n, line);
 }
@@ -131,15 +134,17 @@ Test(log, access_text)
 /* The worst case of every field still fits one PIPE_BUF line. */
 Test(log, longest_line)
 {
-  static char path[20000], method[100], id[200], remote[100];
+  static char path[20000], method[100], id[200], remote[100], trace[100];
   char line[LOG_LINE_MAX];
   memset(path, 0x01, sizeof path);
   memset(method, 0x02, sizeof method - 1);
   memset(id, '"', sizeof id - 1);
   memset(remote, 0x7f, sizeof remote - 1);
+  memset(trace, 0x01, sizeof trace - 1);
   struct log_access a = {.level = LOG_ERROR, .method = method, .path = path, .path_len = sizeof path,
                          .status = 599, .duration_ns = UINT64_MAX, .bytes = UINT64_MAX,
-                         .remote = remote, .request_id = id};
+                         .remote = remote, .request_id = id, .trace_id = trace,
+                         .span_id = trace};
   for (int f = LOG_JSON; f <= LOG_TEXT; f++) {
     size_t n = log_format_access((enum log_format)f, &a, INT32_MAX, 999, line, sizeof line);
     cr_assert_gt(n, 2 * LOG_PATH_MAX);

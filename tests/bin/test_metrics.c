@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L   /* strtok_r */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 #include "metrics.h"
 
-static const struct metrics_info info = {"1.2.3", "0.2.0", "0.9.75", 1};
+static const struct metrics_info info = {"1.2.3", "0.2.0", "0.9.75", "0123abc", 1, 10000, 0};
 
 static char *render(const struct metrics_snapshot *snap, const struct metrics_process *proc)
 {
@@ -67,7 +68,7 @@ Test(metrics, empty_snapshot)
   cr_assert_eq(value(text, "http_request_duration_seconds_count"), 0);
   cr_assert_not_null(strstr(text, "\nhttp_request_duration_seconds_sum 0.000000000\n"));
   cr_assert_null(strstr(text, "process_"), "unreadable process figures are left out");
-  cr_assert_not_null(strstr(text, "greet_build_info{version=\"1.2.3\",libgreet=\"0.2.0\",libmicrohttpd=\"0.9.75\"} 1\n"));
+  cr_assert_not_null(strstr(text, "greet_build_info{version=\"1.2.3\",libgreet=\"0.2.0\",libmicrohttpd=\"0.9.75\",commit=\"0123abc\"} 1\n"));
   free(text);
 }
 
@@ -147,12 +148,13 @@ Test(metrics, counts_buckets_and_series)
 Test(metrics, label_values_escaped)
 {
   struct metrics_snapshot snap;
-  struct metrics_info odd = {"1\"2\\3\n4", "x", "y", 0};
+  struct metrics_info odd = {"1\"2\\3\n4", "x", "y", "c\"", 0, 5, 0};
   memset(&snap, 0, sizeof snap);
   size_t need = metrics_render(&snap, &no_proc, &odd, NULL, 0);
   char *buf = malloc(need + 1);
   metrics_render(&snap, &no_proc, &odd, buf, need + 1);
-  cr_assert_not_null(strstr(buf, "greet_build_info{version=\"1\\\"2\\\\3\\n4\",libgreet=\"x\",libmicrohttpd=\"y\"} 1\n"));
+  cr_assert_not_null(strstr(buf, "greet_build_info{version=\"1\\\"2\\\\3\\n4\",libgreet=\"x\",libmicrohttpd=\"y\",commit=\"c\\\"\"} 1\n"));
+  cr_assert_not_null(strstr(buf, "\ngreet_connection_limit 5\n"));
   cr_assert_not_null(strstr(buf, "\ngreet_ready 0\n"));
   free(buf);
 }
@@ -213,5 +215,117 @@ Test(metrics, header_timeouts)
   cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"headers\"}"), 2);
   cr_assert_eq(value(text, "greet_header_timeouts_total{phase=\"body\"}"), 0);
   free(text);
+  metrics_free();
+}
+
+/* OpenMetrics: the same samples, counters' families without "_total",
+ * exemplars on the buckets that have one, "# EOF" last. */
+Test(metrics, openmetrics)
+{
+  struct metrics_snapshot snap;
+  struct metrics_info om = info;
+  om.openmetrics = 1;
+  memset(&snap, 0, sizeof snap);
+  snap.requests[METRICS_GET][200 - METRICS_CODE_MIN] = 2;
+  snap.buckets[3] = 2;
+  snap.duration_sum_ns = 1500000;
+  memcpy(snap.exemplars[3].trace_id, "4bf92f3577b34da6a3ce929d0e0e4736", 33);
+  snap.exemplars[3].value_ns = 750000;
+  snap.exemplars[3].time_ns = 1700000000123456789u;
+  size_t need = metrics_render(&snap, &no_proc, &om, NULL, 0);
+  char *text = malloc(need + 1);
+  cr_assert_not_null(text);
+  metrics_render(&snap, &no_proc, &om, text, need + 1);
+  cr_assert_not_null(strstr(text, "# TYPE http_requests counter\n"));
+  cr_assert_not_null(strstr(text, "# HELP http_requests HTTP"));
+  cr_assert_not_null(strstr(text, "# TYPE greet_header_timeouts counter\n"));
+  cr_assert_null(strstr(text, "# TYPE http_requests_total"));
+  cr_assert_not_null(strstr(text, "\nhttp_requests_total{method=\"GET\",code=\"200\"} 2\n"));
+  cr_assert_not_null(strstr(text, "\nhttp_request_duration_seconds_bucket{le=\"0.001\"} 2 # "
+                                  "{trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"} 0.000750000 "
+                                  "1700000000.123\n"));
+  cr_assert_not_null(strstr(text, "\nhttp_request_duration_seconds_bucket{le=\"0.0005\"} 0\n"),
+                     "no exemplar where none was kept");
+  cr_assert_eq(strcmp(text + need - 6, "# EOF\n"), 0, "ends with # EOF");
+  cr_assert_eq(strstr(text, "# EOF"), text + need - 6, "one # EOF");
+  free(text);
+  /* the text format has no exemplars and no # EOF */
+  text = render(&snap, &no_proc);
+  cr_assert_null(strstr(text, "trace_id"));
+  cr_assert_null(strstr(text, "# EOF"));
+  cr_assert_not_null(strstr(text, "# TYPE http_requests_total counter\n"));
+  free(text);
+}
+
+/* The latest exemplar of each bucket, from whichever thread kept it. */
+static void *exemplar_other_thread(void *arg)
+{
+  metrics_exemplar(2000000, arg);     /* 2 ms: the 0.0025 bucket */
+  return NULL;
+}
+
+Test(metrics, exemplars_latest_per_bucket)
+{
+  struct metrics_snapshot snap;
+  pthread_t th;
+
+  metrics_exemplar(50000, "00000000000000000000000000000001");
+  metrics_exemplar(60000, "00000000000000000000000000000002");
+  static char id_b[] = "0000000000000000000000000000000b";
+  cr_assert_eq(pthread_create(&th, NULL, exemplar_other_thread, id_b), 0);
+  pthread_join(th, NULL);
+  metrics_snapshot(&snap);
+  cr_assert_str_eq(snap.exemplars[0].trace_id, "00000000000000000000000000000002");
+  cr_assert_eq(snap.exemplars[0].value_ns, 60000);
+  cr_assert_str_eq(snap.exemplars[4].trace_id, "0000000000000000000000000000000b");
+  cr_assert_eq(snap.exemplars[1].time_ns, 0, "no exemplar in an unused bucket");
+  metrics_free();
+}
+
+/* A reader never sees half of one exemplar and half of another: the
+ * writer keeps ids of one repeated digit with a value that names the
+ * digit, the reader checks every snapshot it takes meanwhile. */
+static atomic_int writing;
+
+static void *exemplar_writer(void *arg)
+{
+  (void)arg;
+  char id[33];
+  for (unsigned i = 0; atomic_load(&writing); i++) {
+    unsigned d = i % 16;
+    memset(id, "0123456789abcdef"[d], 32);
+    id[32] = '\0';
+    metrics_exemplar(1000 + d, id);      /* all in the first bucket */
+  }
+  return NULL;
+}
+
+Test(metrics, exemplars_never_torn)
+{
+  pthread_t th;
+  struct metrics_snapshot *snap = malloc(sizeof *snap);
+  int seen = 0;
+
+  cr_assert_not_null(snap);
+  atomic_store(&writing, 1);
+  cr_assert_eq(pthread_create(&th, NULL, exemplar_writer, NULL), 0);
+  /* until 20000 snapshots saw an exemplar (the writer may start late),
+   * at most a million */
+  for (int i = 0; i < 1000000 && seen < 20000; i++) {
+    metrics_snapshot(snap);
+    const struct metrics_exemplar *x = &snap->exemplars[0];
+    if (x->time_ns == 0)
+      continue;
+    seen++;
+    unsigned d = (unsigned)(x->value_ns - 1000);
+    cr_assert_lt(d, 16);
+    for (int k = 0; k < 32; k++)
+      cr_assert_eq(x->trace_id[k], "0123456789abcdef"[d], "torn: %s with value %llu", x->trace_id,
+                   (unsigned long long)x->value_ns);
+  }
+  atomic_store(&writing, 0);
+  pthread_join(th, NULL);
+  cr_assert_eq(seen, 20000);
+  free(snap);
   metrics_free();
 }

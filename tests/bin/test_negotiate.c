@@ -141,6 +141,47 @@ Test(negotiate, single_offer)
 }
 
 /* A long field is one linear pass; the last item still counts. */
+/* /metrics: the Prometheus text unless the client prefers OpenMetrics
+ * 1.0.0; a version we do not have matches nothing. */
+Test(negotiate, metrics_formats)
+{
+  static const struct {
+    const char *accept;
+    int want;
+  } rows[] = {
+    {NULL, NEG_PROMETHEUS},
+    {"*/*", NEG_PROMETHEUS},
+    {"text/plain", NEG_PROMETHEUS},
+    {"text/plain; version=0.0.4", NEG_PROMETHEUS},
+    {"application/openmetrics-text", NEG_OPENMETRICS},
+    {"application/openmetrics-text; version=1.0.0", NEG_OPENMETRICS},
+    {"application/openmetrics-text;version=1.0.0;charset=utf-8", NEG_OPENMETRICS},
+    {"Application/OpenMetrics-Text; Version=1.0.0", NEG_OPENMETRICS},
+    {"application/openmetrics-text; version=0.0.1", NEG_NONE},
+    {"application/openmetrics-text; version=1.0.0; q=0", NEG_NONE},
+    {"text/plain; version=0.0.5", NEG_NONE},
+    {"application/json", NEG_NONE},
+    /* Prometheus 2.42's scrape */
+    {"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1", NEG_OPENMETRICS},
+    {"application/openmetrics-text;version=1.0.0;q=0.4,text/plain;version=0.0.4;q=0.5", NEG_PROMETHEUS},
+    {"application/openmetrics-text;version=1.0.0;q=0.5,text/plain;q=0.5", NEG_PROMETHEUS},
+    {"application/openmetrics-text;version=0.0.1,*/*;q=0.1", NEG_PROMETHEUS},
+    {"application/*", NEG_OPENMETRICS},
+    {"application/*;q=0.9,text/*;q=0.8", NEG_OPENMETRICS},
+    {"text/*;q=0.9, application/openmetrics-text;q=0.8", NEG_PROMETHEUS},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    size_t n = rows[i].accept ? strlen(rows[i].accept) : 0;
+    cr_expect_eq(negotiate_media(rows[i].accept, n, NEG_OFFER_METRICS), rows[i].want,
+                 "row %zu: %s", i, rows[i].accept);
+  }
+  /* a version parameter asks for something the greetings do not have */
+  cr_expect_eq(negotiate_media(T("text/plain; version=0.0.4"), NEG_OFFER_ALL), NEG_NONE);
+  cr_expect_str_eq(negotiate_content_type(NEG_OPENMETRICS), CONTENT_TYPE_OPENMETRICS);
+  cr_expect_str_eq(negotiate_content_type(NEG_PROMETHEUS), CONTENT_TYPE_METRICS);
+}
+
 Test(negotiate, long_field)
 {
   static char field[64 * 1024];

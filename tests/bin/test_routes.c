@@ -483,6 +483,7 @@ struct ops_row {
 #define TXT CONTENT_TYPE_TEXT
 #define VERSION_TEXT "{\"version\":\"test\"}\n"
 #define METRICS_TEXT "greet_test 1\n"
+#define METRICS_OPENMETRICS "greet_test 1\n# EOF\n"
 #define OPS_ALLOW "GET, HEAD"
 #define NOT_ALLOWED "Method Not Allowed: use GET or HEAD\n"
 
@@ -515,9 +516,14 @@ static const struct ops_row ops_rows[] = {
 
 /* A stand-in for the adapter's renderer: METRICS_TEXT, or a text of
  * *ctx bytes when ctx is given, or ROUTE_NO_MEMORY for SIZE_MAX. */
-static size_t fake_metrics(void *ctx, char *buf, size_t cap)
+static size_t fake_metrics(void *ctx, int openmetrics, char *buf, size_t cap)
 {
   size_t want = ctx != NULL ? *(const size_t *)ctx : strlen(METRICS_TEXT);
+
+  if (openmetrics && ctx == NULL) {
+    int n = snprintf(buf, cap, "%s", METRICS_OPENMETRICS);
+    return (size_t)n;
+  }
 
   if (want == SIZE_MAX)
     return ROUTE_NO_MEMORY;
@@ -559,6 +565,36 @@ Test(ops_routes, table)
     cr_assert_eq(res.body_len, strlen(r->body), "row %zu: body length", i);
     cr_assert(memcmp(res.body, r->body, res.body_len) == 0, "row %zu: body %.*s", i,
               (int)res.body_len, res.body);
+  }
+}
+
+/* /metrics in the format Accept asks for, Vary: Accept either way. */
+Test(ops_routes, metrics_format)
+{
+  static char buf[ROUTE_BODY_CAP(1024)];
+  static const struct {
+    const char *accept;
+    int om;
+  } formats[] = {
+    {NULL, 0}, {"*/*", 0}, {"application/json", 0}, {"text/plain;version=0.0.4", 0},
+    {"application/openmetrics-text; version=1.0.0", 1},
+    {"application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", 1},
+    {"application/openmetrics-text;version=1.0.0;q=0.1,text/plain", 0},
+  };
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+    struct route_request req = {.method = "GET", .target = "/metrics", .target_len = 8,
+                                .max_name = 1024, .metrics = fake_metrics,
+                                .accept = formats[i].accept,
+                                .accept_len = formats[i].accept ? strlen(formats[i].accept) : 0};
+    struct route_response res;
+    route_request(&req, buf, sizeof buf, &res);
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(res.content_type, formats[i].om ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_METRICS,
+                     "row %zu", i);
+    const char *want = formats[i].om ? METRICS_OPENMETRICS : METRICS_TEXT;
+    cr_assert_eq(res.body_len, strlen(want), "row %zu", i);
+    cr_assert_str_eq(res.vary, "Accept", "row %zu", i);
+    cr_assert_null(res.traceparent, "the router leaves trace headers to the adapter");
   }
 }
 

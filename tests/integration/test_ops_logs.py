@@ -114,7 +114,8 @@ def text_format(t):
         lines = raw.split(b"\n")[:-1]
         access = [line for line in lines if b" GET " in line]
         t.eq(len(access), len(NASTY), "text: one line per request")
-        t.ok(all(re.match(rb"^\d{4}-\d\d-\d\dT\S+Z INFO GET \S+ \d{3} \d+\.\d{6}s \d+B 127\.0\.0\.1:\d+ id=[0-9a-f]{32}$",
+        t.ok(all(re.match(rb"^\d{4}-\d\d-\d\dT\S+Z INFO GET \S+ \d{3} \d+\.\d{6}s \d+B 127\.0\.0\.1:\d+ id=[0-9a-f]{32}"
+                          rb" trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16}$",
                           line) for line in access), "text: fixed fields, the path one word", repr(access[:3]))
         t.ok(not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", raw), "text: no control bytes")
         try:

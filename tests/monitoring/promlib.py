@@ -28,7 +28,8 @@ def free_port():
 
 class Prometheus:
     """prometheus scraping `targets` (host:port) as job "greet" every
-    second, evaluating `rule_files` every second."""
+    second, evaluating `rule_files` every second, with its exemplar
+    storage on (so it asks for OpenMetrics and keeps the exemplars)."""
 
     def __init__(self, targets, rule_files=(), timeout=30.0):
         self.binary = shutil.which("prometheus")
@@ -51,7 +52,8 @@ class Prometheus:
                 [self.binary, "--config.file=" + config,
                  "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
                  "--web.listen-address=127.0.0.1:%d" % self.port,
-                 "--storage.tsdb.retention.time=1h"],
+                 "--storage.tsdb.retention.time=1h",
+                 "--enable-feature=exemplar-storage"],
                 stdout=self.log, stderr=subprocess.STDOUT)
             if self._wait_ready(timeout):
                 return
@@ -95,6 +97,15 @@ class Prometheus:
         if at is not None:
             params["time"] = "%.3f" % at
         return self.api("query", **params)
+
+    def exemplars(self, selector, start, end):
+        """{trace_id: (series labels, value, timestamp)} of the exemplars
+        kept for selector's series between start and end (Unix seconds)."""
+        out = {}
+        for s in self.api("query_exemplars", query=selector, start="%.3f" % start, end="%.3f" % end):
+            for e in s["exemplars"]:
+                out[e["labels"]["trace_id"]] = (s["seriesLabels"], float(e["value"]), float(e["timestamp"]))
+        return out
 
     def wait_for(self, cond, what, timeout=30.0):
         """Polls cond() (a truthy result ends the wait) every 0.25 s."""

@@ -15,6 +15,12 @@ window's end (d below 1.1 scrape intervals), so increase = delta * (S + d)
 before ts0 (a warm-up request of every kind), so none starts inside the
 window, where increase() would miss its first count.
 
+Prometheus runs with its exemplar storage on, so it scrapes OpenMetrics
+(the exactness above holds in that format too): every exemplar it keeps
+names a request of the access log, with that request's duration, inside
+its bucket, and a request sent with a traceparent is found by its trace
+id through the query_exemplars API.
+
 Also: every target up, the rules of docs/monitoring loaded with health
 "ok" and no alert pending, the recording rules' values, the p99, the
 process metrics, every PromQL expression of the Grafana dashboard, and
@@ -194,12 +200,14 @@ def run(t):
         for name in ("process_cpu_seconds_total", "process_resident_memory_bytes",
                      "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
                      "process_start_time_seconds", "greet_build_info", "greet_ready",
-                     "http_requests_in_flight", "http_connections_open", "greet_header_timeouts_total"):
+                     "http_requests_in_flight", "http_connections_open", "greet_header_timeouts_total",
+                     "greet_connection_limit"):
             r = prom.query('%s{job="greet"}' % name)["result"]
             t.ok({x["metric"]["instance"] for x in r} == set(instances), "%s present for both" % name)
 
         rules_checks(t, prom, instances)
         dashboard_checks(t, prom, instances)
+        exemplar_checks(t, prom, instances, servers)
 
         # One instance stops: up turns 0 and GreetInstanceDown goes pending
         # (it fires after its minute, too long to wait for here).
@@ -221,6 +229,78 @@ def run(t):
         for s in servers:
             s.stop()
             t.eq(greettest.sanitizer_report(s.stderr_text()), [], "no sanitizer report")
+
+
+def access_log(srv):
+    """{trace_id: access line} of a server's requests so far."""
+    out = {}
+    for line in srv.stdout_text().splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if obj.get("msg") == "request" and "trace_id" in obj:
+            out[obj["trace_id"]] = obj
+    return out
+
+
+def exemplar_checks(t, prom, instances, servers):
+    heads = {}
+    for i, s in zip(instances, servers):
+        _, h, _ = s.request("HEAD", "/metrics", {"Accept": "application/openmetrics-text; version=1.0.0"})
+        heads[i] = h.get("content-type", "")
+    t.ok(all(v.startswith("application/openmetrics-text; version=1.0.0") for v in heads.values()),
+         "the servers answer OpenMetrics to Prometheus's kind of Accept", repr(heads))
+
+    # One traced request per server, each followed by a scrape: nothing
+    # else but the scrapes (accounted after they are rendered) reaches the
+    # server meanwhile, so the request is its bucket's latest exemplar in
+    # that scrape.
+    start = time.time() - 120
+    sent = {}
+    for k, (i, s) in enumerate(zip(instances, servers)):
+        tid = "%032x" % (0x15000000000000000000000000000000 + k + 1)
+        status, h, _ = s.request("GET", "/greet/exemplar", {"traceparent": "00-%s-00f067aa0ba902b7-01" % tid})
+        t.ok(status == 200 and h.get("traceparent", "").startswith("00-%s-" % tid),
+             "%s: a request with trace id %s, answered with it" % (i, tid))
+        sent[i] = (tid, time.time())
+
+    def found():
+        got = prom.exemplars('http_request_duration_seconds_bucket{job="greet"}', start, time.time() + 1)
+        return got if all(sent[i][0] in got for i in instances) else None
+    try:
+        got = prom.wait_for(found, "the traced requests' exemplars", timeout=20)
+    except RuntimeError:
+        got = prom.exemplars('http_request_duration_seconds_bucket{job="greet"}', start, time.time() + 1)
+    for i, s in zip(instances, servers):
+        tid = sent[i][0]
+        ex = got.get(tid)
+        line = access_log(s).get(tid)
+        t.ok(ex is not None and ex[0].get("instance") == i and line is not None and
+             abs(ex[1] - line["duration"]) <= 1.5e-6,
+             "%s: query_exemplars returns trace id %s on bucket le=%s, value %s s = the access line's duration"
+             % (i, tid, ex[0].get("le") if ex else "?", ex[1] if ex else "?"),
+             "exemplar %r\nline %r" % (ex, line))
+        print("# %s: query_exemplars -> %s; access line -> %s" % (i, json.dumps(ex), json.dumps(line)))
+
+    logs = {}
+    for i, s in zip(instances, servers):
+        logs[i] = access_log(s)
+    bad = []
+    for tid, (labels, value, ts) in got.items():
+        line = logs.get(labels.get("instance"), {}).get(tid)
+        les = [float(x) for x in LES]
+        le = float(labels["le"])
+        lower = max([x for x in les if x < le], default=0.0)
+        if line is None or abs(line["duration"] - value) > 1.5e-6 or not lower < value <= le:
+            bad.append((tid, labels, value, line))
+    t.ok(len(got) >= 2 and not bad,
+         "all %d exemplars Prometheus kept name a logged request of that duration, inside its bucket" % len(got),
+         repr(bad[:5]))
+
+
+LES = ["0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+       "0.5", "1", "2.5", "5", "10", "+Inf"]
 
 
 def rules_checks(t, prom, instances):
