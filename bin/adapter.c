@@ -179,8 +179,13 @@ static int answer(const struct server *srv, struct MHD_Connection *conn, const c
   };
   struct route_response traced = *res;
 
-  traced.traceparent = f->trace.traceparent;
-  traced.tracestate = f->trace.state;
+  /* Only a client that traces gets traceparent back: a response header
+   * costs libmicrohttpd 0.9.75 three allocations, and one who sent none
+   * has no trace to tie it to (X-Request-Id serves that client). */
+  if (f->trace.continued) {
+    traced.traceparent = f->trace.traceparent;
+    traced.tracestate = f->trace.state;
+  }
 
   if (srv->acc.access_log) {    /* the address is only for the log line */
     const struct connection *c = connection_of(conn);

@@ -64,16 +64,37 @@ static void seed(void)
   seeded = 1;
 }
 
-void reqid_generate(char out[REQID_GENERATED_CAP])
+/* Each byte value as its two hex digits: a generated id costs 8 table
+ * copies per 64-bit word instead of 16 digit lookups, on every request. */
+static const char hex_pairs[513] =
+  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+  "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+  "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+  "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+  "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+  "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+void reqid_random_hex(char *out, size_t words)
 {
-  static const char hex[] = "0123456789abcdef";
+  uint64_t any;
 
   if (!seeded)
     seed();
-  for (int w = 0; w < 2; w++) {
-    uint64_t v = next();
-    for (int i = 0; i < 16; i++, v >>= 4)
-      out[w * 16 + i] = hex[v & 15];
-  }
+  do {
+    any = 0;
+    for (size_t w = 0; w < words; w++) {
+      uint64_t v = next();
+      any |= v;
+      for (int i = 0; i < 8; i++, v >>= 8)
+        memcpy(out + w * 16 + i * 2, hex_pairs + (v & 255) * 2, 2);
+    }
+  } while (any == 0 && words > 0);
+}
+
+void reqid_generate(char out[REQID_GENERATED_CAP])
+{
+  reqid_random_hex(out, 2);
   out[32] = '\0';
 }

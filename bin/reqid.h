@@ -27,4 +27,11 @@ int reqid_valid(const char *s);
  */
 void reqid_generate(char out[REQID_GENERATED_CAP]);
 
+/*
+ * Writes 16 * words lower-case hex digits (no NUL) from the same
+ * generator, never all zeros (W3C trace and span ids may not be): the
+ * ids of a new trace (trace.c).
+ */
+void reqid_random_hex(char *out, size_t words);
+
 #endif /* GREET_SERVER_REQID_H */

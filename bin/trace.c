@@ -180,7 +180,7 @@ int trace_state_join(char buf[TRACE_STATE_MAX + 1], size_t *len, const char *v, 
 void trace_begin(struct trace_context *t, const char *parent, size_t parent_len, unsigned parent_lines,
                  const char *state, size_t state_len)
 {
-  char parent_id[TRACE_SPAN_CAP], random[REQID_GENERATED_CAP];
+  char parent_id[TRACE_SPAN_CAP];
 
   t->state = NULL;
   t->state_len = 0;
@@ -193,15 +193,11 @@ void trace_begin(struct trace_context *t, const char *parent, size_t parent_len,
       t->state_len = state_len;
     }
   } else {
-    do
-      reqid_generate(t->trace_id);
-    while (!hex_run(t->trace_id, 32, 1));
+    reqid_random_hex(t->trace_id, 2);
+    t->trace_id[32] = '\0';
     t->flags = 0;                       /* nothing of it is exported */
   }
-  do
-    reqid_generate(random);
-  while (!hex_run(random, 16, 1));
-  memcpy(t->span_id, random, 16);
+  reqid_random_hex(t->span_id, 1);
   t->span_id[16] = '\0';
   trace_parent_format(t->trace_id, t->span_id, t->flags, t->traceparent);
 }

@@ -54,3 +54,29 @@ Test(reqid, distinct)
       cr_assert_str_neq(ids[i], ids[k], "ids %zu and %zu", k, i);
   }
 }
+
+/* reqid_random_hex: exactly 16 hex digits a word, lower case, every digit
+ * value seen in every position over many draws (a table slip would leave
+ * one out), and nothing written past the end. */
+Test(reqid, random_hex)
+{
+  enum { DRAWS = 4000 };
+  unsigned seen[32] = {0};
+
+  for (int d = 0; d < DRAWS; d++) {
+    char buf[48];
+    size_t words = (size_t)(d % 2) + 1;
+    memset(buf, '#', sizeof buf);
+    reqid_random_hex(buf, words);
+    for (size_t i = 0; i < 16 * words; i++) {
+      char c = buf[i];
+      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      cr_assert(v >= 0, "draw %d: byte %zu is '%c'", d, i, c);
+      seen[i] |= 1u << v;
+    }
+    for (size_t i = 16 * words; i < sizeof buf; i++)
+      cr_assert_eq(buf[i], '#', "draw %d: byte %zu written past %zu words", d, i, words);
+  }
+  for (size_t i = 0; i < 32; i++)
+    cr_assert_eq(seen[i], 0xffffu, "position %zu never showed every digit: %#x", i, seen[i]);
+}

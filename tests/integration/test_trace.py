@@ -80,24 +80,29 @@ def trace_context(t):
         answers = []
         for lines, keep, state in CASES:
             status, headers, _ = raw_request(srv, lines)
-            tp = headers.get("traceparent", "")
-            m = ANSWER.match(tp)
-            ok = status == 200 and m is not None and (m.group(1) == TID) == keep
-            if m and keep:
-                ok = ok and m.group(3) == "01" and m.group(2) != PID
-            elif m:
-                ok = ok and m.group(3) == "00"
+            tp = headers.get("traceparent")
+            m = ANSWER.match(tp or "")
+            if keep:
+                ok = (status == 200 and m is not None and m.group(1) == TID and m.group(3) == "01"
+                      and m.group(2) != PID)
+            else:   # a new trace is logged, not answered
+                ok = status == 200 and tp is None
             ok = ok and headers.get("tracestate") == state
-            t.ok(ok, "%r: 200, trace id %s, tracestate %r" % (lines, "kept" if keep else "new", state),
+            t.ok(ok, "%r: 200, trace id %s, tracestate %r" % (lines, "kept and answered" if keep
+                                                             else "new, not answered", state),
                  "status %s traceparent %r tracestate %r" % (status, tp, headers.get("tracestate")))
-            answers.append((m.group(1), m.group(2)) if m else (None, None))
+            answers.append((m.group(1), m.group(2)) if m else None)
         lines = access_lines(srv)
         t.eq(len(lines), len(CASES), "one access line per request")
-        t.eq([(x.get("trace_id"), x.get("span_id")) for x in lines], answers,
-             "every access line carries the trace and span ids answered")
-        spans = [a[1] for a in answers]
+        logged = [(x.get("trace_id"), x.get("span_id")) for x in lines]
+        t.eq([l for l, a in zip(logged, answers) if a is not None], [a for a in answers if a is not None],
+             "every access line of a kept trace carries the trace and span ids answered")
+        t.ok(all(re.fullmatch("[0-9a-f]{32}", l[0] or "") and re.fullmatch("[0-9a-f]{16}", l[1] or "")
+                 and l[0] != "0" * 32 and l[1] != "0" * 16 for l in logged),
+             "every access line carries a well-formed trace and span id", repr(logged))
+        spans = [l[1] for l in logged]
         t.eq(len(set(spans)), len(spans), "a new span id for every request")
-        fresh = [a[0] for a, c in zip(answers, CASES) if not c[1]]
+        fresh = [l[0] for l, c in zip(logged, CASES) if not c[1]]
         t.eq(len(set(fresh)), len(fresh), "a new trace id for every request without a usable traceparent")
         # every other endpoint and every error answers with one too
         for method, target, code in [("GET", "/livez", 200), ("GET", "/nope", 404), ("POST", "/greet/x", 405),
