@@ -18,6 +18,7 @@
  * through its error log, as "Error processing request (HTTP response
  * code is %u ...)", so the logger callback accounts for them.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,8 @@ struct fields {
   size_t accept_len, accept_language_len, lang_len, forwarded_for_len, traceparent_len;
   unsigned traceparent_lines;           /* more than one: ignored */
   size_t tracestate_len;                /* its lines joined (trace.h) */
+  /* From here on, buffers written before they are read: collect_fields()
+   * zeroes only what comes before, not these 600 bytes, on every request. */
   char tracestate[TRACE_STATE_MAX + 1];
   char generated[REQID_GENERATED_CAP];  /* when the client's id is unusable */
   struct trace_context trace;
@@ -149,6 +152,7 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
  * its place in a trace known. */
 static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind, struct fields *f)
 {
+  memset(f, 0, offsetof(struct fields, tracestate));
   MHD_get_connection_values_n(conn, kind, collect, f);
   if (!reqid_valid(f->request_id)) {
     reqid_generate(f->generated);
@@ -214,7 +218,7 @@ static int refused(const struct server *srv, struct MHD_Connection *conn, const 
 {
   struct framing fr = {0};
   struct route_response res = {0};
-  struct fields f = {NULL};
+  struct fields f;
   const char *why = NULL;
 
   MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
@@ -303,7 +307,7 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   char *big = NULL;
   struct route_response res;
   struct route_request req;
-  struct fields f = {NULL};
+  struct fields f;
   struct metrics_view mv = {srv, NULL, {0}};
   int r;
 
