@@ -10,6 +10,7 @@
 #include <greet.h>
 
 #include "greeting.h"
+#include "target.h"
 
 /* Ends a libgreet call that wrote (or measured) n bytes at the end of o. */
 static greet_status grew(struct out *o, greet_status st, size_t n)
@@ -36,19 +37,25 @@ static int is_rtl(const char *tag, size_t len)
 }
 
 /*
- * The "lang" query parameter, decoded as a form value ('+' is a space),
- * matched by RFC 4647 lookup.  1 with the canonical tag in *l when the
- * catalogue has it; 0 when there is no such parameter, or its value is
- * malformed or unknown (then it is ignored).
+ * The first "lang" query parameter, found by libgreet's query walk as
+ * browsers and Python's parse_qsl find it: pieces split at '&' (not ';'),
+ * keys and values decoded as form data ('+' is a space, "l%61ng" is
+ * "lang"), a malformed escape elsewhere taken as it is rather than
+ * hiding the parameter.  Its value is matched by RFC 4647 lookup.  1 with
+ * the canonical tag in *l when the catalogue has it; 0 when there is no
+ * such parameter, or its value is too long, malformed or unknown (then it
+ * is ignored).
  */
 static int query_lang(const struct route_request *req, struct greeting_lang *l)
 {
+  const char *q;
   char val[64];
-  size_t n = 0;
+  size_t qlen, n = 0;
 
-  return req->lang_query != NULL &&
-         greet_url_decode(req->lang_query, req->lang_query_len, val, sizeof val, &n,
-                          GREET_DECODE_PLUS_SPACE | GREET_DECODE_REJECT_CTL) == GREET_OK &&
+  return target_query(req->target, req->target_len, &q, &qlen) == 0 &&
+         greet_query_get(q, qlen, LIT("lang"), val, sizeof val, &n,
+                         GREET_DECODE_PLUS_SPACE | GREET_DECODE_LENIENT) == GREET_OK &&
+         greet_utf8_validate(val, n, NULL, GREET_UTF8_REJECT_CTL) == GREET_OK &&
          greet_lang_lookup(val, n, l->tag, sizeof l->tag, &l->len, 0) == GREET_OK;
 }
 

@@ -223,7 +223,7 @@ static void ops(const struct route_request *req, enum ops what, char *buf, size_
 
 /*
  * The checks of the whole target (target.c), before any route is matched:
- * its form, then its bytes, fragment included, then the query's verdict.
+ * its form, then its bytes, query and fragment included.
  * 1 with the path when the target may be routed, 0 with res answered.
  */
 static int target_ok(const struct route_request *req, char *buf, size_t cap,
@@ -244,10 +244,6 @@ static int target_ok(const struct route_request *req, char *buf, size_t cap,
       answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
     else
       answer_bad(res, buf, cap, st);
-    return 0;
-  }
-  if (req->bad_query) {
-    answer(res, 400, LIT("Bad Request: raw space, control character or invalid UTF-8 in the query\n"));
     return 0;
   }
   return 1;

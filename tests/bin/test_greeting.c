@@ -14,7 +14,7 @@
 #include "greeting.h"
 
 struct lang_row {
-  const char *query;            /* raw "lang" value, or NULL */
+  const char *query;            /* the target's raw query, or NULL */
   const char *accept_language;  /* or NULL */
   const char *def;              /* --default-lang, or NULL for "en" */
   const char *want;
@@ -24,35 +24,155 @@ struct lang_row {
 static const struct lang_row lang_rows[] = {
   {NULL, NULL, NULL, "en", 1},
   {NULL, NULL, "fr", "fr", 1},
-  {"fr", NULL, NULL, "fr", 0},
-  {"FR", "de", NULL, "fr", 0},          /* the query wins, canonical case */
-  {"xx", "de", NULL, "de", 0},          /* an unknown query is ignored */
-  {"f%72", NULL, NULL, "fr", 0},        /* the value is percent-decoded */
-  {"%zz", NULL, "de", "de", 1},         /* a malformed one is ignored */
+  {"lang=fr", NULL, NULL, "fr", 0},
+  {"lang=FR", "de", NULL, "fr", 0},     /* the query wins, canonical case */
+  {"lang=xx", "de", NULL, "de", 0},     /* an unknown query is ignored */
+  {"lang=f%72", NULL, NULL, "fr", 0},   /* the value is percent-decoded */
+  {"lang=%zz", NULL, "de", "de", 1},    /* a malformed one is ignored */
+  {"lang=fr%zz", NULL, "de", "de", 1},
+  {"l%61ng=fr", NULL, NULL, "fr", 0},   /* so is the key */
+  {"%6C%61%6E%67=fr", NULL, NULL, "fr", 0},
+  {"LANG=fr", NULL, NULL, "en", 1},     /* keys are case-sensitive */
+  {"lang+=fr", NULL, NULL, "en", 1},    /* "lang " */
+  {"lang=xx&lang=fr", NULL, NULL, "en", 1}, /* the first one counts */
+  {"lang=fr&lang=de", NULL, NULL, "fr", 0},
+  {"x=%zz&lang=fr", NULL, NULL, "fr", 0},   /* a bad escape elsewhere */
+  {"x=%00&lang=fr", NULL, NULL, "fr", 0},   /* a control elsewhere */
+  {"x=1;lang=fr", NULL, NULL, "en", 1},     /* ';' separates nothing */
+  {"x=1&&&lang=fr&", NULL, NULL, "fr", 0},  /* empty pieces */
+  {"lang", NULL, NULL, "en", 1},            /* present, empty */
+  {"lang=", "de", NULL, "de", 0},
+  {"lang=fr=x", NULL, NULL, "en", 1},       /* value "fr=x" */
+  {"lang=fr%26x=1", NULL, NULL, "en", 1},   /* value "fr&x=1" */
+  {"lang=pt-BR", NULL, NULL, "pt", 0},     /* RFC 4647 lookup */
+  {"lang=pt+BR", NULL, NULL, "en", 1},      /* "pt BR" */
+  {"lang=fr%00", NULL, NULL, "en", 1},      /* a control in the value */
+  {"lang=fr%0A", "de", NULL, "de", 0},
+  {"lang=fr-ca", NULL, NULL, "fr-CA", 0},
+  {"lang=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", NULL,
+   NULL, "en", 1},                          /* too long for any tag */
+  {"lang=fr#top", NULL, NULL, "fr", 0},     /* the fragment is no part */
   {NULL, "xx, de;q=0.5", NULL, "de", 0},
   {NULL, "xx", "fr", "fr", 1},          /* nothing usable: the default */
   {NULL, "fr;q=0", "fr", "fr", 1},
   {NULL, "en", "fr", "en", 0},
 };
 
+/* A target for query q (NULL: none) in buf. */
+static size_t target_of(const char *q, char *buf, size_t cap)
+{
+  int n = snprintf(buf, cap, "/greet/Ann%s%s", q != NULL ? "?" : "", q != NULL ? q : "");
+  cr_assert(n > 0 && (size_t)n < cap);
+  return (size_t)n;
+}
+
 Test(greeting, choose_lang)
 {
   for (size_t i = 0; i < sizeof lang_rows / sizeof lang_rows[0]; i++) {
     const struct lang_row *r = &lang_rows[i];
-    struct route_request req = {.method = "GET", .default_lang = r->def};
+    char target[256];
+    struct route_request req = {.method = "GET", .default_lang = r->def, .target = target};
     struct greeting_lang l;
-    if (r->query != NULL) {
-      req.lang_query = r->query;
-      req.lang_query_len = strlen(r->query);
-    }
+    req.target_len = target_of(r->query, target, sizeof target);
     if (r->accept_language != NULL) {
       req.accept_language = r->accept_language;
       req.accept_language_len = strlen(r->accept_language);
     }
     greeting_choose_lang(&req, &l);
-    cr_expect_str_eq(l.tag, r->want, "row %zu", i);
+    cr_expect_str_eq(l.tag, r->want, "row %zu (%s)", i, target);
     cr_expect_eq(l.len, strlen(r->want), "row %zu", i);
     cr_expect_eq(l.is_default, r->is_default, "row %zu: is_default", i);
+  }
+}
+
+/* Deterministic pseudo-random numbers (xorshift), so a failure replays. */
+static unsigned long long rnd_state = 0x9e3779b97f4a7c15ull;
+static unsigned rnd(unsigned n)
+{
+  rnd_state ^= rnd_state << 13;
+  rnd_state ^= rnd_state >> 7;
+  rnd_state ^= rnd_state << 17;
+  return (unsigned)(rnd_state % n);
+}
+
+/* Appends the form encoding of s[0..len) to o. */
+static void put_encoded(struct out *o, const char *s, size_t len)
+{
+  size_t cap, n = 0;
+  char *dst = out_room(o, &cap);
+  greet_status st = greet_url_encode(s, len, dst, cap, &n, GREET_ENCODE_FORM);
+  cr_assert(st == GREET_OK || st == GREET_E_NOSPACE);
+  o->len += n;
+}
+
+/*
+ * Generated queries: for every language of the catalogue, long queries of
+ * many pieces (up to 400, some over 8 KiB) whose keys and values are
+ * random bytes, form-encoded with greet_url_encode, and none of them
+ * "lang", around one "lang" piece whose key is spelled in one of the ways
+ * that decode to "lang" and whose value is the tag, encoded or with its
+ * letters escaped, followed by decoys.  The language found is the tag's,
+ * whatever surrounds it; with an unknown value first, the default.
+ */
+Test(greeting, choose_lang_generated)
+{
+  static const char *const keys[] = {"lang", "l%61ng", "%6c%61%6e%67", "%6C%61%6E%67", "la%6Eg"};
+  static char q[65536];
+  size_t count = greet_lang_count();
+
+  for (size_t i = 0; i < count; i++) {
+    char tag[LANG_TAG_CAP];
+    size_t tag_len = 0;
+    cr_assert_eq(greet_lang_at(i, tag, sizeof tag, &tag_len, 0), GREET_OK);
+    for (int round = 0; round < 40; round++) {
+      struct out o = {q, sizeof q, 0};
+      unsigned pieces = rnd(round % 4 == 0 ? 400 : 20), at = pieces ? rnd(pieces + 1) : 0;
+      int unknown_first = rnd(5) == 0;
+      for (unsigned p = 0; p <= pieces; p++) {
+        if (p > 0)
+          out_put(&o, "&&", 1 + rnd(4) / 3);
+        if (p == at) {
+          if (unknown_first) {
+            const char *k0 = keys[rnd(5)];
+            out_put(&o, k0, strlen(k0));
+            OUT_LIT(&o, "=zz-unknown&");
+          }
+          const char *k = keys[rnd(5)];
+          out_put(&o, k, strlen(k));
+          OUT_LIT(&o, "=");
+          if (rnd(2))
+            put_encoded(&o, tag, tag_len);
+          else
+            for (size_t c = 0; c < tag_len; c++) {
+              char e[4];
+              snprintf(e, sizeof e, "%%%02X", (unsigned char)tag[c]);
+              out_put(&o, e, 3);
+            }
+          OUT_LIT(&o, "&lang=de&lang=xx");
+          continue;
+        }
+        char junk[20];
+        size_t klen = 1 + rnd(sizeof junk - 1), vlen = rnd(sizeof junk);
+        for (size_t c = 0; c < sizeof junk; c++)
+          junk[c] = (char)(1 + rnd(255));
+        if (klen == 4 && memcmp(junk, "lang", 4) == 0)
+          junk[0] = 'x';
+        put_encoded(&o, junk, klen);
+        if (rnd(4) != 0) {
+          OUT_LIT(&o, "=");
+          put_encoded(&o, junk, vlen);
+        }
+      }
+      cr_assert_lt(o.len, sizeof q - 16);
+      char target[sizeof q + 16];
+      int n = snprintf(target, sizeof target, "/greet/Ann?%.*s", (int)o.len, q);
+      struct route_request req = {.method = "GET", .target = target, .target_len = (size_t)n,
+                                  .default_lang = "ja"};
+      struct greeting_lang l;
+      greeting_choose_lang(&req, &l);
+      const char *want = unknown_first ? "ja" : tag;
+      cr_assert_str_eq(l.tag, want, "tag %s, round %d, %u pieces: %.200s", tag, round, pieces, target);
+    }
   }
 }
 

@@ -164,7 +164,7 @@ struct req_row {
   const char *target;
   const char *accept;
   const char *accept_language;
-  const char *lang_query;
+  const char *lang_query;       /* the raw value of a "lang" query, or NULL */
   const char *default_lang;
   const char *tmpl;
   unsigned status;
@@ -282,12 +282,15 @@ static const char *show(const char *s)
 
 static void route_row(const struct req_row *r, char *buf, size_t cap, struct route_response *res)
 {
+  char target[512];
+  int n = snprintf(target, sizeof target, "%s%s%s", r->target, r->lang_query ? "?lang=" : "",
+                   r->lang_query ? r->lang_query : "");
+  cr_assert(n > 0 && (size_t)n < sizeof target);
   struct route_request req = {
-    .method = "GET", .target = r->target, .target_len = strlen(r->target), .max_name = 1024,
+    .method = "GET", .target = target, .target_len = (size_t)n, .max_name = 1024,
     .accept = r->accept, .accept_len = r->accept ? strlen(r->accept) : 0,
     .accept_language = r->accept_language,
     .accept_language_len = r->accept_language ? strlen(r->accept_language) : 0,
-    .lang_query = r->lang_query, .lang_query_len = r->lang_query ? strlen(r->lang_query) : 0,
     .default_lang = r->default_lang,
     .tmpl = r->tmpl, .tmpl_len = r->tmpl ? strlen(r->tmpl) : 0,
   };
