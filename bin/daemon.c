@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "deadline.h"
 #include "log.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "service.h"
 #include "tls.h"
@@ -37,6 +38,7 @@
 struct daemon {
   struct server srv;        /* what the adapter's callbacks see */
   struct MHD_Daemon *mhd;
+  struct memtrim *trim;     /* NULL: freed memory stays in the heap */
   int listen_fd;            /* after daemon_stop_accepting(): ours to close */
   int activated;            /* the socket came from systemd */
   int quiesced;
@@ -193,6 +195,7 @@ struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
     free(d);
     return NULL;
   }
+  d->trim = memtrim_start(metrics_connections);
   return d;
 }
 
@@ -293,6 +296,7 @@ void daemon_stop(struct daemon *d)
 {
   if (d == NULL)
     return;
+  memtrim_stop(d->trim);
   MHD_stop_daemon(d->mhd);
   deadline_stop(d->srv.deadline);
   if (d->listen_fd >= 0)
