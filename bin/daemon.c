@@ -272,6 +272,7 @@ void daemon_stop_accepting(struct daemon *d)
     wait_queue_empty(info->listen_fd);
   fd = MHD_quiesce_daemon(d->mhd);
   d->quiesced = 1;
+  deadline_drain(d->srv.deadline);
   if (fd == MHD_INVALID_SOCKET)
     return;
   d->listen_fd = fd;
