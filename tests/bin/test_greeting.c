@@ -6,6 +6,8 @@
  * catalogue in both forms.  Every body is also built into buffers too
  * small for it, which must count the same size and write nothing past cap.
  */
+#define _GNU_SOURCE 1   /* memmem */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -197,16 +199,94 @@ static void all_caps(void (*body)(struct out *o, const void *ctx), const void *c
   }
 }
 
+struct languages_case {
+  enum neg_media m;
+  const char *name;
+};
+
 static void languages_body(struct out *o, const void *ctx)
 {
-  greeting_languages(*(const enum neg_media *)ctx, o);
+  const struct languages_case *c = ctx;
+  cr_assert_eq(greeting_languages(c->m, c->name, strlen(c->name), o), GREET_OK);
+}
+
+/* Names that every link must carry intact: reserved characters of every
+ * part of a URL, '+', '%', spaces, UTF-8 (right-to-left too), and random
+ * printable ASCII and UTF-8 (the same seed every run). */
+static const char *const link_names[] = {
+  "World", "a/b?c&d=e f+g#h%25;i", "%zz", "Ren\xC3\xA9", "\xD8\xB3\xD9\x84\xD9\x85",
+  "<b>\"'&amp;", "..", "~-._", NULL, NULL, NULL, NULL,
+};
+
+static const char *link_name(size_t i, char *buf, size_t cap)
+{
+  if (link_names[i] != NULL)
+    return link_names[i];
+  size_t n = 1 + rnd((unsigned)(cap / 3 - 1)), k = 0;
+  while (k + 4 < cap && n-- > 0) {
+    if (rnd(3) == 0) {
+      buf[k++] = '\xE2';               /* U+2000..U+203F */
+      buf[k++] = '\x80';
+      buf[k++] = (char)(0x80 + rnd(64));
+    } else {
+      buf[k++] = (char)(0x20 + rnd(95));
+    }
+  }
+  buf[k] = '\0';
+  return buf;
+}
+
+/*
+ * Every link in body[0..len) after each `marker`: only unreserved
+ * characters, "%XX", and the '/', '?' and '=' of "/greet/<name>?lang=<tag>";
+ * the path segment decodes to exactly name, the query's lang (through the
+ * query walk) to a catalogue tag, each tag once.  Returns the count.
+ */
+static size_t check_links(const char *body, size_t len, const char *marker, const char *name)
+{
+  char seen[256] = {0};
+  size_t count = 0, mlen = strlen(marker);
+  const char *end = body + len;
+
+  for (const char *p = body; (p = memmem(p, (size_t)(end - p), marker, mlen)) != NULL; p += mlen) {
+    const char *href = p + mlen, *close = memchr(href, '"', (size_t)(end - href));
+    cr_assert_not_null(close);
+    size_t hlen = (size_t)(close - href);
+    cr_assert(hlen > 7 && memcmp(href, "/greet/", 7) == 0, "link %.*s", (int)hlen, href);
+    for (size_t k = 7; k < hlen; k++) {
+      char c = href[k];
+      int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               strchr("-._~%?=", c) != NULL;
+      cr_assert(ok, "byte '%c' in link %.*s", c, (int)hlen, href);
+    }
+    const char *q = memchr(href, '?', hlen);
+    cr_assert_not_null(q);
+    char dec[4096], tag[64], canon[LANG_TAG_CAP];
+    size_t dlen = 0, tlen = 0, clen = 0;
+    cr_assert_eq(greet_url_decode(href + 7, (size_t)(q - href - 7), dec, sizeof dec, &dlen, 0), GREET_OK);
+    cr_assert(dlen == strlen(name) && memcmp(dec, name, dlen) == 0, "link %.*s for %s", (int)hlen, href, name);
+    cr_assert_eq(greet_query_get(q + 1, (size_t)(close - q - 1), LIT("lang"), tag, sizeof tag, &tlen,
+                                 GREET_DECODE_PLUS_SPACE), GREET_OK);
+    cr_assert_eq(greet_lang_lookup(tag, tlen, canon, sizeof canon, &clen, 0), GREET_OK);
+    cr_assert(clen == tlen && memcmp(canon, tag, tlen) == 0, "tag %.*s", (int)tlen, tag);
+    for (size_t i = 0; i < greet_lang_count(); i++) {
+      char t[LANG_TAG_CAP];
+      size_t n = 0;
+      if (greet_lang_at(i, t, sizeof t, &n, 0) == GREET_OK && n == tlen && memcmp(t, tag, n) == 0) {
+        cr_assert_not(seen[i], "tag %s twice", t);
+        seen[i] = 1;
+      }
+    }
+    count++;
+  }
+  return count;
 }
 
 Test(greeting, languages)
 {
-  static char text[65536], json[65536];
-  size_t text_len, json_len, lines = 0, objects = 0;
-  const enum neg_media t = NEG_TEXT, j = NEG_JSON;
+  static char text[65536], json[65536], html[65536];
+  size_t text_len, json_len, html_len, lines = 0, objects = 0;
+  const struct languages_case t = {NEG_TEXT, "World"}, j = {NEG_JSON, "World"};
 
   all_caps(languages_body, &t, text, sizeof text, &text_len);
   all_caps(languages_body, &j, json, sizeof json, &json_len);
@@ -218,6 +298,41 @@ Test(greeting, languages)
   cr_expect_eq(objects, greet_lang_count());
   cr_expect(json_len > 4 && memcmp(json, "[\n", 2) == 0 && memcmp(json + json_len - 2, "]\n", 2) == 0);
   cr_expect(strstr(text, "en\tEnglish\tltr\n") != NULL);
+  cr_expect(strstr(json, "\"href\": \"/greet/World?lang=fr\"") != NULL);
+
+  /* every link, for every name, in JSON and HTML */
+  for (size_t i = 0; i < sizeof link_names / sizeof link_names[0]; i++) {
+    char buf[600];
+    const char *name = link_name(i, buf, sizeof buf);
+    const struct languages_case jc = {NEG_JSON, name}, hc = {NEG_HTML, name};
+    all_caps(languages_body, &jc, json, sizeof json, &json_len);
+    all_caps(languages_body, &hc, html, sizeof html, &html_len);
+    cr_expect_eq(check_links(json, json_len, "\"href\": \"", name), greet_lang_count(), "JSON, %s", name);
+    cr_expect_eq(check_links(html, html_len, "<a href=\"", name), greet_lang_count(), "HTML, %s", name);
+  }
+  const struct languages_case bad = {NEG_JSON, "\xFF"};
+  struct out o = {json, sizeof json, 0};
+  cr_expect_eq(greeting_languages(bad.m, bad.name, 1, &o), GREET_E_BAD_UTF8);
+}
+
+/* The HTML greeting links the same name in every language, its own
+ * marked current. */
+Test(greeting, page_links)
+{
+  static char html[1 << 17];
+  for (size_t i = 0; i < sizeof link_names / sizeof link_names[0]; i++) {
+    char buf[600];
+    const char *name = link_name(i, buf, sizeof buf);
+    struct route_request req = {.method = "GET"};
+    struct greeting_lang l = {"ar", 2, 0};
+    struct out o = {html, sizeof html, 0};
+    cr_assert_eq(greeting_body(&req, NEG_HTML, &l, name, strlen(name), &o), GREET_OK);
+    cr_assert_lt(o.len, sizeof html);
+    cr_expect_eq(check_links(html, o.len, "<a href=\"", name), greet_lang_count(), "%s", name);
+    html[o.len] = '\0';
+    cr_expect(strstr(html, "?lang=ar\" hreflang=\"ar\" lang=\"ar\" dir=\"rtl\" aria-current=\"page\">") != NULL);
+    cr_expect(strstr(html, "aria-current") == strstr(html, "aria-current=\"page\">"));
+  }
 }
 
 struct body_case {
@@ -263,9 +378,10 @@ Test(greeting, bodies)
   }
 
   static const struct body_case html = {NEG_HTML, "en", "<b>", NULL, NULL};
-  all_caps(greeting_body_of, &html, full, sizeof full, &len);
-  full[len] = '\0';
-  cr_expect(strstr(full, "<html lang=\"en\" dir=\"ltr\">") != NULL);
-  cr_expect(strstr(full, "Hello, &lt;b&gt;!") != NULL);
-  cr_expect(strstr(full, "<b>") == NULL, "the name is escaped");
+  static char page[65536];
+  all_caps(greeting_body_of, &html, page, sizeof page, &len);
+  page[len] = '\0';
+  cr_expect(strstr(page, "<html lang=\"en\" dir=\"ltr\">") != NULL);
+  cr_expect(strstr(page, "Hello, &lt;b&gt;!") != NULL);
+  cr_expect(strstr(page, "<b>") == NULL, "the name is escaped");
 }

@@ -270,9 +270,23 @@ static const struct req_row req_rows[] = {
   {"/languages", NULL, NULL, NULL, NULL, NULL, 200, TXT, "", "Accept", "*en\tEnglish\tltr\n"},
   {"/languages", "*/*", "fr", NULL, NULL, NULL, 200, TXT, "", "Accept", "*ar\t"},
   {"/languages", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
-   "*  {\"tag\": \"fr-CA\", \"name\": \"fran\xC3\xA7" "ais canadien\", \"dir\": \"ltr\"},\n"},
-  {"/languages", "text/html", NULL, NULL, NULL, NULL, 406, TXT, "", "Accept",
-   "Not Acceptable: available as text/plain or application/json\n"},
+   "*  {\"tag\": \"fr-CA\", \"name\": \"fran\xC3\xA7" "ais canadien\", \"dir\": \"ltr\", "
+   "\"href\": \"/greet/World?lang=fr-CA\"},\n"},
+  {"/languages", "text/html", NULL, NULL, NULL, NULL, 200, HTM, "", "Accept",
+   "*<li><a href=\"/greet/World?lang=fr-CA\" hreflang=\"fr-CA\" lang=\"fr-CA\" dir=\"ltr\">"
+   "fran\xC3\xA7" "ais canadien</a></li>\n"},
+  {"/languages?name=Ren%C3%A9+M&lang=de", "text/html", NULL, NULL, NULL, NULL, 200, HTM, "", "Accept",
+   "*<a href=\"/greet/Ren%C3%A9%20M?lang=ar\""},
+  {"/languages?x=1&name=a%2Fb%3F%26", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
+   "*\"href\": \"/greet/a%2Fb%3F%26?lang=de\""},
+  {"/languages?name=", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
+   "*\"href\": \"/greet/World?lang=de\""},
+  {"/languages?name=%FF", "application/json", NULL, NULL, NULL, NULL, 400, TXT, "", NULL,
+   "*Bad Request: invalid UTF-8"},
+  {"/languages?name=a%00", NULL, NULL, NULL, NULL, NULL, 400, TXT, "", NULL,
+   "*Bad Request: NUL character"},
+  {"/languages", "image/png", NULL, NULL, NULL, NULL, 406, TXT, "", "Accept",
+   "Not Acceptable: available as text/plain, application/json or text/html\n"},
 };
 
 static const char *show(const char *s)
