@@ -336,20 +336,53 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   return r == 0 ? MHD_YES : MHD_NO;
 }
 
-/* A connection without its record (connection.c could not allocate it)
- * cannot have its query read: 503 and close, counted and accounted. */
-static mhd_result no_record(const struct server *srv, struct MHD_Connection *conn, const char *url,
-                            const char *method, uintptr_t tag, void **con_cls)
+/* An answer decided before routing (no record, no room for a response),
+ * with a close: counted, accounted, and marked answered. */
+static mhd_result answer_early(const struct server *srv, struct MHD_Connection *conn,
+                               const char *url, const char *method, uintptr_t tag, void **con_cls,
+                               struct connection *c, unsigned status, const char *body, size_t len)
 {
-  static const char body[] = "Service Unavailable: out of memory\n";
-  struct route_response res = {.status = 503, .body = body, .body_len = sizeof body - 1,
+  struct route_response res = {.status = status, .body = body, .body_len = len,
                                .content_type = CONTENT_TYPE_TEXT};
   struct fields f = {NULL};
 
-  tag = count_in_flight(NULL, tag) | REQ_HEADERS | REQ_ANSWERED;
+  tag = count_in_flight(c, tag) | REQ_HEADERS | REQ_ANSWERED;
   *con_cls = (void *)tag;
   collect_fields(conn, &f);
   return answer(srv, conn, method, url, log_path_len(url), tag, &res, &f, 1) == 0 ? MHD_YES : MHD_NO;
+}
+
+/*
+ * libmicrohttpd 0.9.75 writes a response's header into what is left of
+ * the connection's memory pool (--connection-memory) after the request
+ * line, the header fields and a record of POOL_FIELD_RECORD bytes per
+ * field.  A request that leaves less than POOL_RESPONSE_ROOM there would
+ * be routed and then dropped unanswered ("failed to create response
+ * header"); it is answered 431 instead, whose short header still fits.
+ * Larger requests get libmicrohttpd's own 414 or 431 page before this.
+ * Both figures are measured against 0.9.75 (1 to 43 header fields):
+ * POOL_RESPONSE_ROOM holds the largest header we send, an HTML page's
+ * with its Content-Security-Policy and a client's 128-byte request id
+ * (about 500 bytes).  Within about 250 bytes of the pool's end not even
+ * the 431's header fits, and the connection is closed unanswered (see
+ * docs/security.md).
+ */
+#define POOL_FIELD_RECORD 64u
+#define POOL_RESPONSE_ROOM 640u
+
+static int too_big_for_pool(const struct server *srv, struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *hs = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  int fields;
+
+  /* a field line takes 3 bytes at least ("a:" LF): a short header fits
+   * whatever its fields, and the common case needs no walk of them */
+  if (hs == NULL ||
+      hs->header_size + (hs->header_size / 3 + 1) * POOL_FIELD_RECORD + POOL_RESPONSE_ROOM <= srv->conn_memory)
+    return 0;
+  fields = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
+  return hs->header_size + (size_t)(fields > 0 ? fields : 0) * POOL_FIELD_RECORD + POOL_RESPONSE_ROOM >
+         srv->conn_memory;
 }
 
 /*
@@ -379,9 +412,17 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
     return MHD_YES;
   }
   if (c == NULL)
-    return no_record(srv, conn, url, method, tag, con_cls);
+    return answer_early(srv, conn, url, method, tag, con_cls, c, 503,
+                        LIT("Service Unavailable: out of memory\n"));
   if (!(tag & REQ_HEADERS)) {
     restore_query(c);
+    if (too_big_for_pool(srv, conn)) {
+      char why[128];
+      int n = snprintf(why, sizeof why, "Request Header Fields Too Large: the request line and "
+                       "header leave no room for an answer in %zu bytes\n", srv->conn_memory);
+      deadline_clear(c->deadline);
+      return answer_early(srv, conn, url, method, tag, con_cls, c, 431, why, (size_t)n);
+    }
     if (refused(srv, conn, method, url, version, tag, con_cls, &ret)) {
       /* answered, and completed no earlier than after this return */
       *con_cls = (void *)count_in_flight(c, (uintptr_t)*con_cls);

@@ -94,6 +94,7 @@ static int bind_address(const struct server_config *cfg, int listen_fd,
 static int server_init(struct server *srv, const struct server_config *cfg)
 {
   srv->max_name = cfg->max_name;
+  srv->conn_memory = cfg->conn_memory;
   memcpy(srv->default_lang, cfg->default_lang, sizeof srv->default_lang);
   srv->tmpl = cfg->tmpl;
   srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
