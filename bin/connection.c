@@ -21,17 +21,6 @@ struct connection *connection_of(struct MHD_Connection *conn)
   return ci != NULL ? ci->socket_context : NULL;
 }
 
-/* The connection's deadline record (deadline.h), or NULL. */
-struct deadline_conn *connection_deadline(const struct server *srv, struct MHD_Connection *conn)
-{
-  const struct connection *c;
-
-  if (srv->deadline == NULL)
-    return NULL;
-  c = connection_of(conn);
-  return c != NULL ? c->deadline : NULL;
-}
-
 const struct sockaddr *connection_peer(struct MHD_Connection *conn)
 {
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -34,9 +34,6 @@ struct connection {
  * its requests are answered 503, see adapter.c). */
 struct connection *connection_of(struct MHD_Connection *conn);
 
-/* The connection's deadline record (deadline.h), or NULL. */
-struct deadline_conn *connection_deadline(const struct server *srv, struct MHD_Connection *conn);
-
 /* The client's address as libmicrohttpd holds it, or NULL. */
 const struct sockaddr *connection_peer(struct MHD_Connection *conn);
 
