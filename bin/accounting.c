@@ -49,16 +49,20 @@ void accounting_timeout(const struct deadline_expired *e, void *cls)
 {
   const struct accounting *acc = cls;
   char remote[ADDR_TEXT_CAP];
-  char msg[sizeof "header timeout (headers)"];
+  char msg[sizeof "closed by the drain (headers)"];
 
-  metrics_count_header_timeout((unsigned)e->phase);
+  /* a request cut short by the drain did not time out */
+  if (!e->drained)
+    metrics_count_header_timeout((unsigned)e->phase);
   if (!acc->access_log)
     return;
   size_t n = addr_format((const struct sockaddr *)(const void *)&e->addr, remote, sizeof remote);
-  snprintf(msg, sizeof msg, "header timeout (%s)", deadline_phase_name(e->phase));
-  /* an idle keep-alive connection closed is routine, not an attack */
-  struct log_access a = {.level = e->phase == DEADLINE_IDLE ? LOG_DEBUG : LOG_WARN,
-                         .status = 408, .duration_ns = e->waited_ns,
+  snprintf(msg, sizeof msg, "%s (%s)", e->drained ? "closed by the drain" : "header timeout",
+           deadline_phase_name(e->phase));
+  /* an idle keep-alive connection closed is routine, not an attack; nor
+   * is a request the drain would not wait for (503: the server stops) */
+  struct log_access a = {.level = e->phase == DEADLINE_IDLE ? LOG_DEBUG : e->drained ? LOG_INFO : LOG_WARN,
+                         .status = e->drained ? 503 : 408, .duration_ns = e->waited_ns,
                          .remote = n > 0 ? remote : NULL, .msg = msg};
   log_access(&a);
 }

@@ -8,9 +8,10 @@
  *
  * Per request, and without allocating anything of our own: the URI log
  * callback (called once per request line) stamps the start time into the
- * request's context pointer, the access handler routes, answers and
- * accounts, and the completion callback ends the in-flight count.  What
- * is kept per connection is connection.c's.
+ * request's context pointer and takes the query away from libmicrohttpd's
+ * argument parsing, the access handler routes, answers and accounts, and
+ * the completion callback ends the in-flight count.  What is kept per
+ * connection is connection.c's.
  *
  * Requests libmicrohttpd answers itself (400, 413, 414, 431, 505: a bad
  * request line or header, a header too large for the connection's
@@ -39,7 +40,6 @@
 #include "reqid.h"
 #include "response.h"
 #include "routes.h"
-#include "target.h"
 #include "trace.h"
 
 /*
@@ -49,23 +49,79 @@
  */
 #define REQ_HEADERS 1u   /* the access handler has seen the headers */
 #define REQ_ANSWERED 2u  /* a response was queued and accounted */
-#define REQ_BAD_QUERY 4u /* target_query_bad() said so of the raw target */
+#define REQ_COUNTED 4u   /* in http_requests_in_flight until completed */
 #define REQ_SHIFT 3
 
+/*
+ * libmicrohttpd 0.9.75 splits the query into a record per '&'-separated
+ * piece, taken from the connection's memory pool right after this
+ * callback, and when the pool runs out it neither answers nor closes
+ * (issue 13).  greet-server reads the query itself, with libgreet's query
+ * walk (routes.c), so none of those records is needed: uri points into
+ * the connection's read buffer, where 0.9.75 has already found the '?'
+ * and parses the arguments from the byte after it.  A NUL there leaves it
+ * nothing to parse.  The overwritten byte is kept in the connection's
+ * record and put back, with the '?' that libmicrohttpd turns into the
+ * path's NUL, at the access handler's first call (restore_query()), so
+ * that routing sees the raw target whole.  The query then costs nothing
+ * in the pool: only the request line's size limits it.
+ */
 void *adapter_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-  deadline_request_line(connection_deadline(cls, conn));
+  struct connection *c = connection_of(conn);
+  char *q = uri != NULL ? strchr(uri, '?') : NULL;
+
+  (void)cls;
+  if (c != NULL) {
+    deadline_request_line(c->deadline);
+    c->query_cut = q;
+    if (q != NULL) {
+      c->query_first = q[1];
+      q[1] = '\0';
+    }
+  }
+  return (void *)(uintptr_t)(mono_ns() << REQ_SHIFT);
+}
+
+/* The target whole again, once libmicrohttpd has parsed (nothing of) its
+ * query: see adapter_on_uri(). */
+static void restore_query(struct connection *c)
+{
+  if (c->query_cut != NULL) {
+    c->query_cut[0] = '?';
+    c->query_cut[1] = c->query_first;
+    c->query_cut = NULL;
+  }
+}
+
+/* The request is being answered from now on: in flight until its
+ * completion callback or, should libmicrohttpd skip that, until its
+ * connection closes (connection_notify()).  Returns the tag marked. */
+static uintptr_t count_in_flight(struct connection *c, uintptr_t tag)
+{
   metrics_in_flight_add(1);
-  return (void *)(uintptr_t)((mono_ns() << REQ_SHIFT) | (target_query_bad(uri) ? REQ_BAD_QUERY : 0u));
+  if (c != NULL)
+    c->in_flight = 1;
+  return tag | REQ_COUNTED;
 }
 
 void adapter_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe)
 {
+  struct connection *c = connection_of(conn);
+  uintptr_t tag = (uintptr_t)*con_cls;
+
+  (void)cls;
   (void)toe;
-  deadline_next(connection_deadline(cls, conn));
-  if (*con_cls != NULL)
+  if (c != NULL) {
+    deadline_next(c->deadline);
+    c->query_cut = NULL;
+  }
+  if (tag & REQ_COUNTED) {
     metrics_in_flight_add(-1);
+    if (c != NULL)
+      c->in_flight = 0;
+  }
   *con_cls = NULL;
 }
 
@@ -93,13 +149,13 @@ void adapter_on_log(void *cls, const char *fmt, va_list ap)
   log_msg(level, "libmicrohttpd: %s", text);
 }
 
-/* What routing and the log need from the request, found in one pass over
- * its headers and query arguments rather than one lookup (one walk of the
- * list) each.  The first of each wins, as with a lookup, except
- * X-Forwarded-For: the last line holds the entry our proxy added. */
+/* What routing and the log need from the request's headers, found in one
+ * pass over them rather than one lookup (one walk of the list) each.  The
+ * first of each wins, as with a lookup, except X-Forwarded-For: the last
+ * line holds the entry our proxy added.  The query is routes.c's. */
 struct fields {
-  const char *request_id, *accept, *accept_language, *lang, *forwarded_for, *traceparent;
-  size_t accept_len, accept_language_len, lang_len, forwarded_for_len, traceparent_len;
+  const char *request_id, *accept, *accept_language, *forwarded_for, *traceparent;
+  size_t accept_len, accept_language_len, forwarded_for_len, traceparent_len;
   unsigned traceparent_lines;           /* more than one: ignored */
   size_t tracestate_len;                /* its lines joined (trace.h) */
   /* From here on, buffers written before they are read: collect_fields()
@@ -119,15 +175,10 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
 {
   struct fields *f = cls;
 
+  (void)kind;
   if (value == NULL)
     return MHD_YES;
-  if (kind == MHD_GET_ARGUMENT_KIND) {
-    /* raw: adapter_keep_raw() leaves the value percent-encoded */
-    if (f->lang == NULL && key_size == 4 && memcmp(key, "lang", 4) == 0) {
-      f->lang = value;
-      f->lang_len = value_size;
-    }
-  } else if (f->accept == NULL && field_is(key, key_size, LIT("Accept"))) {
+  if (f->accept == NULL && field_is(key, key_size, LIT("Accept"))) {
     f->accept = value;
     f->accept_len = value_size;
   } else if (f->accept_language == NULL && field_is(key, key_size, LIT("Accept-Language"))) {
@@ -148,12 +199,12 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
   return MHD_YES;
 }
 
-/* Reads the fields of kind into f, and makes its request id usable and
+/* Reads the header fields into f, and makes its request id usable and
  * its place in a trace known. */
-static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind, struct fields *f)
+static void collect_fields(struct MHD_Connection *conn, struct fields *f)
 {
   memset(f, 0, offsetof(struct fields, tracestate));
-  MHD_get_connection_values_n(conn, kind, collect, f);
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect, f);
   if (!reqid_valid(f->request_id)) {
     reqid_generate(f->generated);
     f->request_id = f->generated;
@@ -168,6 +219,13 @@ static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
   (void)kind;
   framing_add(cls, key, key_size, value != NULL ? value : "", value != NULL ? value_size : 0);
   return MHD_YES;
+}
+
+/* The length of a target's path and any fragment, without its query: what
+ * the access log shows of the target. */
+static size_t log_path_len(const char *url)
+{
+  return strcspn(url, "?");
 }
 
 /* Queues res and accounts for it; 0, or -1 when it could not be queued. */
@@ -227,8 +285,8 @@ static int refused(const struct server *srv, struct MHD_Connection *conn, const 
   res.body = why;
   res.body_len = strlen(why);
   res.content_type = CONTENT_TYPE_TEXT;
-  collect_fields(conn, MHD_HEADER_KIND, &f);
-  *ret = answer(srv, conn, method, url, strlen(url), tag, &res, &f, 1) == 0 ? MHD_YES : MHD_NO;
+  collect_fields(conn, &f);
+  *ret = answer(srv, conn, method, url, log_path_len(url), tag, &res, &f, 1) == 0 ? MHD_YES : MHD_NO;
   *con_cls = (void *)(tag | REQ_HEADERS | REQ_ANSWERED);
   return 1;
 }
@@ -262,17 +320,13 @@ static size_t render_metrics(void *ctx, int openmetrics, char *buf, size_t cap)
 
 /* The request as routes.c takes it. */
 static void to_route(const struct server *srv, const char *method, const char *url,
-                     uintptr_t tag, const struct fields *f, struct metrics_view *mv,
-                     struct route_request *req)
+                     const struct fields *f, struct metrics_view *mv, struct route_request *req)
 {
   req->method = method;
   req->target = url;
   req->target_len = strlen(url);
   req->max_name = srv->max_name;
   req->not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
-  req->bad_query = (tag & REQ_BAD_QUERY) != 0;
-  req->lang_query = f->lang;
-  req->lang_query_len = f->lang_len;
   req->accept = f->accept;
   req->accept_len = f->accept_len;
   req->accept_language = f->accept_language;
@@ -311,15 +365,64 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   struct metrics_view mv = {srv, NULL, {0}};
   int r;
 
-  collect_fields(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND), &f);
-  to_route(srv, method, url, tag, &f, &mv, &req);
+  collect_fields(conn, &f);
+  to_route(srv, method, url, &f, &mv, &req);
   req.grow = grow_body;
   req.grow_ctx = &big;
   route_request(&req, body, sizeof body, &res);
-  r = answer(srv, conn, method, url, req.target_len, tag, &res, &f, 0);
+  r = answer(srv, conn, method, url, log_path_len(url), tag, &res, &f, 0);
   free(big);
   free(mv.snap);
   return r == 0 ? MHD_YES : MHD_NO;
+}
+
+/* An answer decided before routing (no record, no room for a response),
+ * with a close: counted, accounted, and marked answered. */
+static mhd_result answer_early(const struct server *srv, struct MHD_Connection *conn,
+                               const char *url, const char *method, uintptr_t tag, void **con_cls,
+                               struct connection *c, unsigned status, const char *body, size_t len)
+{
+  struct route_response res = {.status = status, .body = body, .body_len = len,
+                               .content_type = CONTENT_TYPE_TEXT};
+  struct fields f;
+
+  tag = count_in_flight(c, tag) | REQ_HEADERS | REQ_ANSWERED;
+  *con_cls = (void *)tag;
+  collect_fields(conn, &f);
+  return answer(srv, conn, method, url, log_path_len(url), tag, &res, &f, 1) == 0 ? MHD_YES : MHD_NO;
+}
+
+/*
+ * libmicrohttpd 0.9.75 writes a response's header into what is left of
+ * the connection's memory pool (--connection-memory) after the request
+ * line, the header fields and a record of POOL_FIELD_RECORD bytes per
+ * field.  A request that leaves less than POOL_RESPONSE_ROOM there would
+ * be routed and then dropped unanswered ("failed to create response
+ * header"); it is answered 431 instead, whose short header still fits.
+ * Larger requests get libmicrohttpd's own 414 or 431 page before this.
+ * Both figures are measured against 0.9.75 (1 to 43 header fields):
+ * POOL_RESPONSE_ROOM holds the largest header we send, an HTML page's
+ * with its Content-Security-Policy and a client's 128-byte request id
+ * (about 500 bytes).  Within about 250 bytes of the pool's end not even
+ * the 431's header fits, and the connection is closed unanswered (see
+ * docs/security.md).
+ */
+#define POOL_FIELD_RECORD 64u
+#define POOL_RESPONSE_ROOM 640u
+
+static int too_big_for_pool(const struct server *srv, struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *hs = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  int fields;
+
+  /* a field line takes 3 bytes at least ("a:" LF): a short header fits
+   * whatever its fields, and the common case needs no walk of them */
+  if (hs == NULL ||
+      hs->header_size + (hs->header_size / 3 + 1) * POOL_FIELD_RECORD + POOL_RESPONSE_ROOM <= srv->conn_memory)
+    return 0;
+  fields = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
+  return hs->header_size + (size_t)(fields > 0 ? fields : 0) * POOL_FIELD_RECORD + POOL_RESPONSE_ROOM >
+         srv->conn_memory;
 }
 
 /*
@@ -327,7 +430,9 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
  * queued only on the last call (request complete): queueing it on the
  * first makes 0.9.75 close the connection after every reply, which is
  * what a refused request wants and nothing else does.  A request body,
- * which no route uses, is read and dropped.
+ * which no route uses, is read and dropped.  A request is in flight only
+ * from the call that answers it: one whose head or body is still
+ * arriving is not being answered, and the drain does not wait for it.
  */
 mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version,
@@ -336,6 +441,7 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
 {
   const struct server *srv = cls;
   uintptr_t tag = (uintptr_t)*con_cls;
+  struct connection *c = connection_of(conn);
   mhd_result ret = MHD_YES;
 
   (void)upload_data;
@@ -345,12 +451,25 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (c == NULL)
+    return answer_early(srv, conn, url, method, tag, con_cls, c, 503,
+                        LIT("Service Unavailable: out of memory\n"));
   if (!(tag & REQ_HEADERS)) {
+    restore_query(c);
+    if (too_big_for_pool(srv, conn)) {
+      char why[128];
+      int n = snprintf(why, sizeof why, "Request Header Fields Too Large: the request line and "
+                       "header leave no room for an answer in %zu bytes\n", srv->conn_memory);
+      deadline_clear(c->deadline);
+      return answer_early(srv, conn, url, method, tag, con_cls, c, 431, why, (size_t)n);
+    }
     if (refused(srv, conn, method, url, version, tag, con_cls, &ret)) {
-      deadline_clear(connection_deadline(srv, conn));
+      /* answered, and completed no earlier than after this return */
+      *con_cls = (void *)count_in_flight(c, (uintptr_t)*con_cls);
+      deadline_clear(c->deadline);
       return ret;
     }
-    deadline_headers(connection_deadline(srv, conn));
+    deadline_headers(c->deadline);
     *con_cls = (void *)(tag | REQ_HEADERS);
     return MHD_YES;
   }
@@ -358,7 +477,9 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
     *upload_data_size = 0;
     return MHD_YES;
   }
-  deadline_clear(connection_deadline(srv, conn));
+  deadline_clear(c->deadline);
+  tag = count_in_flight(c, tag);
+  *con_cls = (void *)tag;
   ret = respond(srv, conn, url, method, tag);
   if (ret == MHD_YES)
     *con_cls = (void *)(tag | REQ_ANSWERED);
@@ -369,9 +490,7 @@ mhd_result adapter_on_request(void *cls, struct MHD_Connection *conn, const char
  * libmicrohttpd would percent-decode the path before the access handler
  * sees it, so "%2F" would split segments, "%2541" would be decoded twice
  * and "%00" would cut the name short.  Leaving it alone makes routes.c,
- * through libgreet, the one decoder.  The query string gets the same
- * treatment (libmicrohttpd has already turned '+' into ' ' there):
- * routes.c decodes the "lang" value itself.
+ * through libgreet, the one decoder, of the path and of the query.
  */
 size_t adapter_keep_raw(void *cls, struct MHD_Connection *conn, char *s)
 {

@@ -29,6 +29,7 @@ typedef enum MHD_Result mhd_result;
  * after, but for the two flags. */
 struct server {
   size_t max_name;
+  size_t conn_memory;               /* --connection-memory */
   struct accounting acc;
   atomic_int not_ready;             /* /readyz answers 503 */
   atomic_int draining;              /* every response says Connection: close */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * connection.c - what greet-server keeps per connection: its header
- * deadline and its address as text, opened and closed with libmicrohttpd's
- * connection notifications.
+ * deadline, its request's cut query and in-flight mark, and its address
+ * as text, opened and closed with libmicrohttpd's connection
+ * notifications.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -13,23 +14,11 @@
 #include "log.h"
 #include "metrics.h"
 
-/* The connection's record, or NULL (none is kept, or it could not be
- * allocated: then the connection has no header deadline). */
+/* The connection's record, or NULL (it could not be allocated). */
 struct connection *connection_of(struct MHD_Connection *conn)
 {
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   return ci != NULL ? ci->socket_context : NULL;
-}
-
-/* The connection's deadline record (deadline.h), or NULL. */
-struct deadline_conn *connection_deadline(const struct server *srv, struct MHD_Connection *conn)
-{
-  const struct connection *c;
-
-  if (srv->deadline == NULL)
-    return NULL;
-  c = connection_of(conn);
-  return c != NULL ? c->deadline : NULL;
 }
 
 const struct sockaddr *connection_peer(struct MHD_Connection *conn)
@@ -38,22 +27,19 @@ const struct sockaddr *connection_peer(struct MHD_Connection *conn)
   return ci != NULL ? ci->client_addr : NULL;
 }
 
-/* The record of a new connection, or NULL when none is needed or there is
- * no memory for it (logged: the connection then goes without a header
- * deadline, and its address is formatted per log line). */
+/* The record of a new connection, or NULL when there is no memory for it
+ * (logged: the connection's requests then get 503). */
 static struct connection *open_record(const struct server *srv, struct MHD_Connection *conn)
 {
   struct connection *c;
 
-  if (srv->deadline == NULL && !srv->acc.access_log)
-    return NULL;
-  if ((c = malloc(sizeof *c)) == NULL) {
+  if ((c = calloc(1, sizeof *c)) == NULL) {
     log_msg(LOG_ERROR, "out of memory: a connection goes without its record");
     return NULL;
   }
   const struct sockaddr *sa = connection_peer(conn);
-  addr_format(sa, c->remote, sizeof c->remote);
-  c->deadline = NULL;
+  if (srv->acc.access_log)
+    addr_format(sa, c->remote, sizeof c->remote);
   if (srv->deadline != NULL) {
     const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     socklen_t salen = sa == NULL ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
@@ -81,6 +67,11 @@ void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_con
   }
   metrics_connections_add(-1);
   if ((c = *socket_context) != NULL) {
+    /* a client gone mid-answer, or a second error while libmicrohttpd
+     * was sending its own, can close the connection without the
+     * request's completion callback */
+    if (c->in_flight)
+      metrics_in_flight_add(-1);
     deadline_close(c->deadline);
     free(c);
   }

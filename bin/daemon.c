@@ -29,6 +29,7 @@
 #include "daemon.h"
 #include "deadline.h"
 #include "log.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "service.h"
 #include "tls.h"
@@ -39,6 +40,7 @@
 struct daemon {
   struct server srv;        /* what the adapter's callbacks see */
   struct MHD_Daemon *mhd;
+  struct memtrim *trim;     /* NULL: freed memory stays in the heap */
   int listen_fd;            /* after daemon_stop_accepting(): ours to close */
   int activated;            /* the socket came from systemd */
   int quiesced;
@@ -96,6 +98,7 @@ static int bind_address(const struct server_config *cfg, int listen_fd,
 static int server_init(struct server *srv, const struct server_config *cfg)
 {
   srv->max_name = cfg->max_name;
+  srv->conn_memory = cfg->conn_memory;
   memcpy(srv->default_lang, cfg->default_lang, sizeof srv->default_lang);
   srv->tmpl = cfg->tmpl;
   srv->tmpl_len = cfg->tmpl != NULL ? strlen(cfg->tmpl) : 0;
@@ -198,6 +201,7 @@ struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
     free(d);
     return NULL;
   }
+  d->trim = memtrim_start(metrics_connections);
   return d;
 }
 
@@ -274,6 +278,7 @@ void daemon_stop_accepting(struct daemon *d)
     wait_queue_empty(info->listen_fd);
   fd = MHD_quiesce_daemon(d->mhd);
   d->quiesced = 1;
+  deadline_drain(d->srv.deadline);
   if (fd == MHD_INVALID_SOCKET)
     return;
   d->listen_fd = fd;
@@ -298,6 +303,7 @@ void daemon_stop(struct daemon *d)
 {
   if (d == NULL)
     return;
+  memtrim_stop(d->trim);
   MHD_stop_daemon(d->mhd);
   deadline_stop(d->srv.deadline);
   if (d->listen_fd >= 0)

@@ -49,6 +49,7 @@ struct deadline_table {
   uint64_t tick_ns;
   void (*on_expired)(const struct deadline_expired *, void *);
   void *cls;
+  atomic_int draining;            /* deadline_drain() was called */
   pthread_t thread;
   pthread_mutex_t run_lock;
   pthread_cond_t run_cond;
@@ -66,19 +67,23 @@ static size_t reap_shard(struct deadline_table *t, struct shard *s, uint64_t now
                          struct deadline_expired *out)
 {
   size_t n = 0;
+  int draining = atomic_load_explicit(&t->draining, memory_order_relaxed);
 
   pthread_mutex_lock(&s->lock);
   for (struct deadline_conn *c = s->head; c != NULL && n < BATCH; c = c->next) {
     uint64_t st = atomic_load_explicit(&c->state, memory_order_relaxed);
     uint64_t deadline = st >> 2;
-    if (c->reaped || deadline == 0 || deadline > now)
+    enum deadline_phase phase = (enum deadline_phase)(st & 3u);
+    int cut = draining && (phase == DEADLINE_HEADERS || phase == DEADLINE_BODY);
+    if (c->reaped || deadline == 0 || (deadline > now && !cut))
       continue;
     c->reaped = 1;
     /* EOF for libmicrohttpd's next read, FIN for the client */
     if (shutdown(c->fd, SHUT_RDWR) != 0)
       continue;      /* already disconnected: libmicrohttpd is closing it */
-    out[n].phase = (enum deadline_phase)(st & 3u);
-    out[n].waited_ns = now - deadline + t->timeout_ns;
+    out[n].phase = phase;
+    out[n].drained = deadline > now;
+    out[n].waited_ns = now + t->timeout_ns - deadline;
     out[n].addr = c->addr;
     n++;
   }
@@ -240,6 +245,12 @@ void deadline_next(struct deadline_conn *c)
 {
   if (c != NULL)
     set_state(c, mono_coarse_ns() + c->table->timeout_ns, DEADLINE_IDLE);
+}
+
+void deadline_drain(struct deadline_table *t)
+{
+  if (t != NULL)
+    atomic_store_explicit(&t->draining, 1, memory_order_relaxed);
 }
 
 void deadline_close(struct deadline_conn *c)

@@ -34,6 +34,7 @@ enum deadline_phase {
 /* One connection closed by the reaper, as its callback sees it. */
 struct deadline_expired {
   enum deadline_phase phase;
+  int drained;                     /* closed by deadline_drain(), not late */
   uint64_t waited_ns;              /* since the deadline started */
   struct sockaddr_storage addr;    /* the client; ss_family 0 when unknown */
 };
@@ -70,6 +71,15 @@ void deadline_headers(struct deadline_conn *c);
 void deadline_clear(struct deadline_conn *c);
 /* The response is sent: the next request's deadline starts now. */
 void deadline_next(struct deadline_conn *c);
+
+/*
+ * The drain has started: from the reaper's next tick on, every connection
+ * whose request has begun to arrive but is not whole (phases HEADERS and
+ * BODY) is shut down whatever its deadline, reported with `drained` set.
+ * Such a request is not being answered, and the drain must not wait for
+ * it; a connection that is new or idle is left to the drain's grace.
+ */
+void deadline_drain(struct deadline_table *t);
 
 /*
  * The connection is closing.  Must be called before its socket is closed

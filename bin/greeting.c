@@ -10,6 +10,7 @@
 #include <greet.h>
 
 #include "greeting.h"
+#include "target.h"
 
 /* Ends a libgreet call that wrote (or measured) n bytes at the end of o. */
 static greet_status grew(struct out *o, greet_status st, size_t n)
@@ -36,19 +37,25 @@ static int is_rtl(const char *tag, size_t len)
 }
 
 /*
- * The "lang" query parameter, decoded as a form value ('+' is a space),
- * matched by RFC 4647 lookup.  1 with the canonical tag in *l when the
- * catalogue has it; 0 when there is no such parameter, or its value is
- * malformed or unknown (then it is ignored).
+ * The first "lang" query parameter, found by libgreet's query walk as
+ * browsers and Python's parse_qsl find it: pieces split at '&' (not ';'),
+ * keys and values decoded as form data ('+' is a space, "l%61ng" is
+ * "lang"), a malformed escape elsewhere taken as it is rather than
+ * hiding the parameter.  Its value is matched by RFC 4647 lookup.  1 with
+ * the canonical tag in *l when the catalogue has it; 0 when there is no
+ * such parameter, or its value is too long, malformed or unknown (then it
+ * is ignored).
  */
 static int query_lang(const struct route_request *req, struct greeting_lang *l)
 {
+  const char *q;
   char val[64];
-  size_t n = 0;
+  size_t qlen, n = 0;
 
-  return req->lang_query != NULL &&
-         greet_url_decode(req->lang_query, req->lang_query_len, val, sizeof val, &n,
-                          GREET_DECODE_PLUS_SPACE | GREET_DECODE_REJECT_CTL) == GREET_OK &&
+  return target_query(req->target, req->target_len, &q, &qlen) == 0 &&
+         greet_query_get(q, qlen, LIT("lang"), val, sizeof val, &n,
+                         GREET_DECODE_PLUS_SPACE | GREET_DECODE_LENIENT) == GREET_OK &&
+         greet_utf8_validate(val, n, NULL, GREET_UTF8_REJECT_CTL) == GREET_OK &&
          greet_lang_lookup(val, n, l->tag, sizeof l->tag, &l->len, 0) == GREET_OK;
 }
 
@@ -116,19 +123,82 @@ static const char html_body[] =
   "</title>\n"
   "<style>\n"
   "html{color-scheme:light dark}\n"
-  "body{margin:0;min-height:100vh;display:grid;place-items:center;"
+  "body{margin:0;min-height:100vh;display:grid;place-items:center;align-content:center;"
   "font:clamp(1.25rem,4vw,2.5rem)/1.4 system-ui,sans-serif;background:#f4f5f7;color:#1b1f24}\n"
-  "p{margin:1rem;padding:1.5em 2em;max-width:40rem;border-radius:.75em;background:#fff;"
+  "p,ul{margin:1rem;padding:1.5em 2em;max-width:40rem;border-radius:.75em;background:#fff;"
   "box-shadow:0 1px 3px rgba(0,0,0,.12),0 8px 24px rgba(0,0,0,.06);overflow-wrap:anywhere}\n"
-  "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e8eaed}p{background:#23262b}}\n"
+  "ul{list-style:none}\n"
+  "nav{max-width:40rem;margin:0 1rem 1rem;font-size:1rem;text-align:center}\n"
+  "nav a{display:inline-block;margin:.2em .5em}\n"
+  "a{color:inherit}\n"
+  "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e8eaed}p,ul{background:#23262b}}\n"
   "</style>\n"
   "</head>\n"
   "<body>\n"
-  "<main><p>";
+  "<main>";
 static const char html_tail[] =
-  "</p></main>\n"
   "</body>\n"
   "</html>\n";
+
+/* Appends src[0..len) percent-encoded for flags' context. */
+static greet_status put_url(const char *src, size_t len, unsigned flags, struct out *o)
+{
+  size_t cap, n = 0;
+  char *dst = out_room(o, &cap);
+  greet_status st = greet_url_encode(src, len, dst, cap, &n, flags);
+  return grew(o, st, n);
+}
+
+/* "/greet/<name>?lang=<tag>", each part encoded for where it stands: the
+ * name as one path segment, the tag as a query value.  Only unreserved
+ * characters and "%XX" come out, so the link is also safe in HTML and
+ * JSON without further escaping. */
+static greet_status put_link(const char *name, size_t name_len, const char *tag, size_t tag_len,
+                             struct out *o)
+{
+  greet_status st;
+
+  OUT_LIT(o, "/greet/");
+  if ((st = put_url(name, name_len, GREET_ENCODE_UTF8, o)) != GREET_OK)
+    return st;
+  OUT_LIT(o, "?lang=");
+  return put_url(tag, tag_len, GREET_ENCODE_FORM, o);
+}
+
+/* One catalogue entry's tag, name or direction into v (cap 128). */
+static size_t lang_at(size_t i, unsigned what, char *v)
+{
+  size_t n = 0;
+  return greet_lang_at(i, v, 128, &n, what) == GREET_OK ? n : 0;
+}
+
+/* An HTML link to the greeting of name in catalogue language i, named in
+ * that language; the page's own language (cur) is marked current. */
+static greet_status put_lang_link(size_t i, const char *name, size_t name_len,
+                                  const struct greeting_lang *cur, struct out *o)
+{
+  char tag[128], own[128], dir[128];
+  size_t tag_len = lang_at(i, 0, tag), own_len = lang_at(i, GREET_LANG_NAME, own);
+  size_t dir_len = lang_at(i, GREET_LANG_DIR, dir);
+  greet_status st;
+
+  OUT_LIT(o, "<a href=\"");
+  if ((st = put_link(name, name_len, tag, tag_len, o)) != GREET_OK)
+    return st;
+  OUT_LIT(o, "\" hreflang=\"");
+  out_put(o, tag, tag_len);                 /* catalogue tags: letters and '-' */
+  OUT_LIT(o, "\" lang=\"");
+  out_put(o, tag, tag_len);
+  OUT_LIT(o, "\" dir=\"");
+  out_put(o, dir, dir_len);                 /* "ltr" or "rtl" */
+  if (cur != NULL && cur->len == tag_len && memcmp(cur->tag, tag, tag_len) == 0)
+    OUT_LIT(o, "\" aria-current=\"page");
+  OUT_LIT(o, "\">");
+  if ((st = put_escaped(own, own_len, GREET_ESCAPE_HTML, o)) != GREET_OK)
+    return st;
+  OUT_LIT(o, "</a>");
+  return GREET_OK;
+}
 
 const char greeting_csp[] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
                           "form-action 'none'; frame-ancestors 'none'";
@@ -163,7 +233,14 @@ greet_status greeting_body(const struct route_request *req, enum neg_media m,
     if ((st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o)) != GREET_OK)
       return st;
     OUT_LIT(o, html_body);
+    OUT_LIT(o, "<p>");
     st = put_greeting(req, l, name, name_len, GREET_ESCAPE_HTML, o);
+    OUT_LIT(o, "</p></main>\n<nav aria-label=\"Languages\">\n");
+    for (size_t i = 0, n = greet_lang_count(); i < n && st == GREET_OK; i++) {
+      st = put_lang_link(i, name, name_len, l, o);
+      OUT_LIT(o, "\n");
+    }
+    OUT_LIT(o, "</nav>\n");
     OUT_LIT(o, html_tail);
     return st;
   case NEG_TEXT:
@@ -179,27 +256,45 @@ greet_status greeting_body(const struct route_request *req, enum neg_media m,
 static void put_lang_at(size_t i, unsigned what, unsigned esc, struct out *o)
 {
   char v[128];
-  size_t n = 0;
-  if (greet_lang_at(i, v, sizeof v, &n, what) == GREET_OK) {
-    if (esc == 0 || put_escaped(v, n, esc, o) != GREET_OK)
-      out_put(o, v, n);
-  }
+  size_t n = lang_at(i, what, v);
+  if (esc == 0 || put_escaped(v, n, esc, o) != GREET_OK)
+    out_put(o, v, n);
 }
 
-void greeting_languages(enum neg_media m, struct out *o)
+greet_status greeting_languages(enum neg_media m, const char *name, size_t name_len, struct out *o)
 {
   size_t count = greet_lang_count();
+  greet_status st = GREET_OK;
 
+  if (m == NEG_HTML) {
+    OUT_LIT(o, "<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr");
+    OUT_LIT(o, html_title);
+    OUT_LIT(o, "Languages");
+    OUT_LIT(o, html_body);
+    OUT_LIT(o, "<ul>\n");
+    for (size_t i = 0; i < count && st == GREET_OK; i++) {
+      OUT_LIT(o, "<li>");
+      st = put_lang_link(i, name, name_len, NULL, o);
+      OUT_LIT(o, "</li>\n");
+    }
+    OUT_LIT(o, "</ul></main>\n");
+    OUT_LIT(o, html_tail);
+    return st;
+  }
   if (m == NEG_JSON)
     OUT_LIT(o, "[\n");
-  for (size_t i = 0; i < count; i++) {
+  for (size_t i = 0; i < count && st == GREET_OK; i++) {
     if (m == NEG_JSON) {
+      char tag[128];
+      size_t tag_len = lang_at(i, 0, tag);
       OUT_LIT(o, "  {\"tag\": \"");
       put_lang_at(i, 0, GREET_ESCAPE_JSON, o);
       OUT_LIT(o, "\", \"name\": \"");
       put_lang_at(i, GREET_LANG_NAME, GREET_ESCAPE_JSON, o);
       OUT_LIT(o, "\", \"dir\": \"");
       put_lang_at(i, GREET_LANG_DIR, GREET_ESCAPE_JSON, o);
+      OUT_LIT(o, "\", \"href\": \"");
+      st = put_link(name, name_len, tag, tag_len, o);
       if (i + 1 < count)
         OUT_LIT(o, "\"},\n");
       else
@@ -215,4 +310,5 @@ void greeting_languages(enum neg_media m, struct out *o)
   }
   if (m == NEG_JSON)
     OUT_LIT(o, "]\n");
+  return st;
 }

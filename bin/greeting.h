@@ -27,8 +27,10 @@ struct greeting_lang {
 void greeting_choose_lang(const struct route_request *req, struct greeting_lang *l);
 
 /* The body of a 200 greeting for the decoded name in representation m and
- * language l, appended to o.  GREET_OK, or libgreet's error for the name
- * (invalid UTF-8). */
+ * language l, appended to o; the HTML page links the name's greeting in
+ * every language of the catalogue ("/greet/<name>?lang=<tag>", built with
+ * greet_url_encode).  GREET_OK, or libgreet's error for the name (invalid
+ * UTF-8). */
 greet_status greeting_body(const struct route_request *req, enum neg_media m,
                            const struct greeting_lang *l,
                            const char *name, size_t name_len, struct out *o);
@@ -36,8 +38,10 @@ greet_status greeting_body(const struct route_request *req, enum neg_media m,
 /* The Content-Security-Policy of the HTML page: no script, no fetch. */
 extern const char greeting_csp[];
 
-/* GET /languages' body: "tag TAB name TAB dir" lines (NEG_TEXT) or a JSON
- * array of {"tag", "name", "dir"} (NEG_JSON). */
-void greeting_languages(enum neg_media m, struct out *o);
+/* GET /languages' body: "tag TAB name TAB dir" lines (NEG_TEXT), a JSON
+ * array of {"tag", "name", "dir", "href"} (NEG_JSON) or an HTML list of
+ * links (NEG_HTML), where each href is "/greet/<name>?lang=<tag>" for the
+ * decoded name given.  GREET_OK, or GREET_E_BAD_UTF8 for the name. */
+greet_status greeting_languages(enum neg_media m, const char *name, size_t name_len, struct out *o);
 
 #endif /* GREET_SERVER_GREETING_H */

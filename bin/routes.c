@@ -148,23 +148,53 @@ static const struct {
   {LIT("languages"), OPS_LANGUAGES},
 };
 
-/* GET /languages: "tag TAB name TAB dir" lines, or a JSON array of
- * {"tag", "name", "dir"}; 406 when neither is acceptable.  The list
- * changes only with the binary, so caches may keep it for a day. */
+/* The name /languages links to: the query's "name" (decoded as a form
+ * value, as greeting.c reads "lang"), else "World".  GREET_OK with it in
+ * name[0..*len), or the error that makes it unusable (GREET_E_NOSPACE:
+ * longer than req->max_name). */
+static greet_status languages_name(const struct route_request *req, char *name, size_t *len)
+{
+  const char *q;
+  size_t qlen;
+  greet_status st = GREET_E_NO_PARAM;
+
+  if (target_query(req->target, req->target_len, &q, &qlen) == 0)
+    st = greet_query_get(q, qlen, LIT("name"), name, max_name(req) + 1, len,
+                         GREET_DECODE_PLUS_SPACE | GREET_DECODE_LENIENT | GREET_DECODE_REJECT_CTL);
+  if (st == GREET_E_NO_PARAM || (st == GREET_OK && *len == 0)) {
+    memcpy(name, "World", sizeof "World");
+    *len = sizeof "World" - 1;
+    return GREET_OK;
+  }
+  return st == GREET_OK ? greet_utf8_validate(name, *len, NULL, 0) : st;
+}
+
+/* GET /languages: "tag TAB name TAB dir" lines, a JSON array of
+ * {"tag", "name", "dir", "href"} or an HTML page of links; 406 when none
+ * is acceptable.  The list changes only with the binary (and the "name"
+ * in the query), so caches may keep it for a day. */
 static void languages(const struct route_request *req, char *buf, size_t cap,
                       struct route_response *res)
 {
-  int m = negotiate_media(req->accept, req->accept_len, NEG_OFFER(NEG_TEXT) | NEG_OFFER(NEG_JSON));
+  int m = negotiate_media(req->accept, req->accept_len,
+                          NEG_OFFER(NEG_TEXT) | NEG_OFFER(NEG_JSON) | NEG_OFFER(NEG_HTML));
+  char name[MAX_NAME_LIMIT + 1];
+  size_t name_len = 0;
   struct out o = {buf, cap, 0};
+  greet_status st;
 
   if (m == NEG_NONE) {
-    answer(res, 406, LIT("Not Acceptable: available as text/plain or application/json\n"));
+    answer(res, 406, LIT("Not Acceptable: available as text/plain, application/json or text/html\n"));
     res->vary = "Accept";
     return;
   }
-  greeting_languages((enum neg_media)m, &o);
-  if (out_regrow(&o, req->grow, req->grow_ctx))
-    greeting_languages((enum neg_media)m, &o);
+  if ((st = languages_name(req, name, &name_len)) != GREET_OK ||
+      (st = greeting_languages((enum neg_media)m, name, name_len, &o)) != GREET_OK ||
+      (out_regrow(&o, req->grow, req->grow_ctx) &&
+       (st = greeting_languages((enum neg_media)m, name, name_len, &o)) != GREET_OK)) {
+    answer_bad_name(req, st, buf, cap, res);
+    return;
+  }
   if (o.len >= o.cap) {
     answer(res, 500, LIT(too_large));
     res->need = o.len + 1;
@@ -174,6 +204,8 @@ static void languages(const struct route_request *req, char *buf, size_t cap,
   res->content_type = negotiate_content_type((enum neg_media)m);
   res->vary = "Accept";
   res->cache_control = "public, max-age=86400";
+  if (m == NEG_HTML)
+    res->csp = greeting_csp;
 }
 
 /* GET /metrics: the caller's renderer writes the text into buf. */
@@ -234,7 +266,7 @@ static void ops(const struct route_request *req, enum ops what, char *buf, size_
 
 /*
  * The checks of the whole target (target.c), before any route is matched:
- * its form, then its bytes, fragment included, then the query's verdict.
+ * its form, then its bytes, query and fragment included.
  * 1 with the path when the target may be routed, 0 with res answered.
  */
 static int target_ok(const struct route_request *req, char *buf, size_t cap,
@@ -255,10 +287,6 @@ static int target_ok(const struct route_request *req, char *buf, size_t cap,
       answer(res, 400, LIT("Bad Request: raw space in the request target\n"));
     else
       answer_bad(res, buf, cap, st);
-    return 0;
-  }
-  if (req->bad_query) {
-    answer(res, 400, LIT("Bad Request: raw space, control character or invalid UTF-8 in the query\n"));
     return 0;
   }
   return 1;

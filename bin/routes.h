@@ -16,19 +16,14 @@
 
 struct route_request {
   const char *method;     /* method token, case-sensitive, NUL-terminated */
-  const char *target;     /* raw request target: not decoded in any way */
+  const char *target;     /* raw request target, query and any fragment
+                           * included: not decoded in any way */
   size_t target_len;
   size_t max_name;        /* longest decoded name, in bytes (414 above) */
   int not_ready;          /* nonzero while starting or draining: /readyz
                            * answers 503 (zero, the default, is ready) */
-  int bad_query;          /* target_query_bad() of the whole target, which
-                           * only the adapter sees (libmicrohttpd splits
-                           * the query off before routing): 400 */
-  /* Negotiation: header field values as received, and the value of the
-   * first "lang" query parameter still percent-encoded (NULL when
-   * absent).  The target's own query is not read. */
-  const char *lang_query;
-  size_t lang_query_len;
+  /* Negotiation: header field values as received (the "lang" query
+   * parameter is read from the target). */
   const char *accept;
   size_t accept_len;
   const char *accept_language;

@@ -2,7 +2,7 @@
 /*
  * target.c - the request target's own checks: its form, its query, and
  * its path segments' escapes, each written once and called by routes.c
- * (and, for the query, which only it sees whole, by the adapter).
+ * and greeting.c.
  */
 #include <string.h>
 
@@ -61,12 +61,21 @@ int target_bytes_bad(const char *s, size_t len, greet_status *st)
   return *st != GREET_OK;
 }
 
-int target_query_bad(const char *uri)
+int target_query(const char *target, size_t target_len, const char **query, size_t *query_len)
 {
-  const char *q = strchr(uri, '?');
-  greet_status st;
+  const char *end = target + target_len;
+  const char *q = target;
+  const char *hash;
 
-  return q != NULL && target_bytes_bad(q, strlen(q), &st);
+  while (q < end && *q != '?' && *q != '#')
+    q++;
+  if (q == end || *q == '#')
+    return -1;    /* a '?' after '#' is the fragment's */
+  q++;
+  hash = memchr(q, '#', (size_t)(end - q));
+  *query = q;
+  *query_len = (size_t)((hash != NULL ? hash : end) - q);
+  return 0;
 }
 
 greet_status target_segment_check(const char *seg, size_t len)

@@ -21,11 +21,11 @@
 int target_bytes_bad(const char *s, size_t len, greet_status *st);
 
 /*
- * Whether the query of a whole request target (uri, NUL-terminated, as
- * received) is target_bytes_bad(): the same check as the path's, run by
- * the adapter, which alone sees the query whole.
+ * The query of a request target: what follows its first '?', up to any
+ * '#' (RFC 3986 section 3.4), raw, for libgreet's query walk.  0 with
+ * *query and *query_len set, or -1 when the target has no '?'.
  */
-int target_query_bad(const char *uri);
+int target_query(const char *target, size_t target_len, const char **query, size_t *query_len);
 
 /*
  * Reduces a request target to its path (RFC 9112 section 3.2): drops the

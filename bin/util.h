@@ -11,7 +11,7 @@
  *   was given) so that the caller only decides what to do next;
  * - a constructor returns a pointer, NULL on failure, reported the same way;
  * - a question returns int 1 (yes) or 0 (no), and its name asks it
- *   (reqid_valid, target_query_bad, log_enabled);
+ *   (reqid_valid, framing_refused, log_enabled);
  * - text built into a caller's buffer returns size_t, the length it needs,
  *   as snprintf does;
  * - HTTP status codes travel in struct fields, never as return values.

@@ -21,7 +21,7 @@
 /* Zero-initialised but for the lock. */
 struct seen {
   pthread_mutex_t lock;
-  unsigned count, by_phase[DEADLINE_NPHASES];
+  unsigned count, drained, by_phase[DEADLINE_NPHASES];
   uint64_t min_waited, max_waited;
   int family;
 };
@@ -31,6 +31,7 @@ static void on_expired(const struct deadline_expired *e, void *cls)
   struct seen *s = cls;
   pthread_mutex_lock(&s->lock);
   s->count++;
+  s->drained += e->drained != 0;
   s->by_phase[e->phase]++;
   if (s->min_waited == 0 || e->waited_ns < s->min_waited)
     s->min_waited = e->waited_ns;
@@ -124,6 +125,49 @@ Test(deadline, phases)
     close(sv[i][0]);
     close(sv[i][1]);
   }
+}
+
+/* The drain cuts what is half-received at once, and leaves new, idle and
+ * answered connections to their deadlines (a 10 s one here). */
+Test(deadline, drain)
+{
+  struct seen s = {PTHREAD_MUTEX_INITIALIZER};
+  struct deadline_table *t = deadline_start(10000, on_expired, &s);
+  int sv[5][2];
+  struct deadline_conn *c[5];
+
+  cr_assert_not_null(t);
+  for (int i = 0; i < 5; i++) {
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+    c[i] = deadline_open(t, sv[i][0], NULL, 0);
+    cr_assert_not_null(c[i]);
+  }
+  /* 0: new; 1: request line; 2: headers; 3: being answered; 4: idle */
+  deadline_request_line(c[1]);
+  deadline_request_line(c[2]);
+  deadline_headers(c[2]);
+  deadline_clear(c[3]);
+  deadline_clear(c[4]);
+  deadline_next(c[4]);
+  sleep_ms(300);
+  for (int i = 0; i < 5; i++)
+    cr_assert_not(peer_sees_eof(sv[i][1]), "connection %d cut before the drain", i);
+  deadline_drain(t);
+  sleep_ms(600);    /* the reaper's tick is 250 ms at most */
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(peer_sees_eof(sv[i][1]), i == 1 || i == 2, "connection %d", i);
+  pthread_mutex_lock(&s.lock);
+  cr_assert_eq(s.count, 2);
+  cr_assert_eq(s.drained, 2);
+  cr_assert_eq(s.by_phase[DEADLINE_HEADERS], 1);
+  cr_assert_eq(s.by_phase[DEADLINE_BODY], 1);
+  pthread_mutex_unlock(&s.lock);
+  for (int i = 0; i < 5; i++) {
+    deadline_close(c[i]);
+    close(sv[i][0]);
+    close(sv[i][1]);
+  }
+  deadline_stop(t);
 }
 
 /* More overdue records in one shard than a batch: all are handled. */

@@ -205,7 +205,7 @@ struct req_row {
   const char *target;
   const char *accept;
   const char *accept_language;
-  const char *lang_query;
+  const char *lang_query;       /* the raw value of a "lang" query, or NULL */
   const char *default_lang;
   const char *tmpl;
   unsigned status;
@@ -311,9 +311,23 @@ static const struct req_row req_rows[] = {
   {"/languages", NULL, NULL, NULL, NULL, NULL, 200, TXT, "", "Accept", "*en\tEnglish\tltr\n"},
   {"/languages", "*/*", "fr", NULL, NULL, NULL, 200, TXT, "", "Accept", "*ar\t"},
   {"/languages", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
-   "*  {\"tag\": \"fr-CA\", \"name\": \"fran\xC3\xA7" "ais canadien\", \"dir\": \"ltr\"},\n"},
-  {"/languages", "text/html", NULL, NULL, NULL, NULL, 406, TXT, "", "Accept",
-   "Not Acceptable: available as text/plain or application/json\n"},
+   "*  {\"tag\": \"fr-CA\", \"name\": \"fran\xC3\xA7" "ais canadien\", \"dir\": \"ltr\", "
+   "\"href\": \"/greet/World?lang=fr-CA\"},\n"},
+  {"/languages", "text/html", NULL, NULL, NULL, NULL, 200, HTM, "", "Accept",
+   "*<li><a href=\"/greet/World?lang=fr-CA\" hreflang=\"fr-CA\" lang=\"fr-CA\" dir=\"ltr\">"
+   "fran\xC3\xA7" "ais canadien</a></li>\n"},
+  {"/languages?name=Ren%C3%A9+M&lang=de", "text/html", NULL, NULL, NULL, NULL, 200, HTM, "", "Accept",
+   "*<a href=\"/greet/Ren%C3%A9%20M?lang=ar\""},
+  {"/languages?x=1&name=a%2Fb%3F%26", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
+   "*\"href\": \"/greet/a%2Fb%3F%26?lang=de\""},
+  {"/languages?name=", "application/json", NULL, NULL, NULL, NULL, 200, JSN, "", "Accept",
+   "*\"href\": \"/greet/World?lang=de\""},
+  {"/languages?name=%FF", "application/json", NULL, NULL, NULL, NULL, 400, TXT, "", NULL,
+   "*Bad Request: invalid UTF-8"},
+  {"/languages?name=a%00", NULL, NULL, NULL, NULL, NULL, 400, TXT, "", NULL,
+   "*Bad Request: NUL character"},
+  {"/languages", "image/png", NULL, NULL, NULL, NULL, 406, TXT, "", "Accept",
+   "Not Acceptable: available as text/plain, application/json or text/html\n"},
 };
 
 static const char *show(const char *s)
@@ -342,12 +356,15 @@ static char *grow(void *ctx, size_t need)
 static void route_grow(const struct req_row *r, char *buf, size_t cap, struct grower *g,
                        struct route_response *res)
 {
+  char target[512];
+  int n = snprintf(target, sizeof target, "%s%s%s", r->target, r->lang_query ? "?lang=" : "",
+                   r->lang_query ? r->lang_query : "");
+  cr_assert(n > 0 && (size_t)n < sizeof target);
   struct route_request req = {
-    .method = "GET", .target = r->target, .target_len = strlen(r->target), .max_name = 1024,
+    .method = "GET", .target = target, .target_len = (size_t)n, .max_name = 1024,
     .accept = r->accept, .accept_len = r->accept ? strlen(r->accept) : 0,
     .accept_language = r->accept_language,
     .accept_language_len = r->accept_language ? strlen(r->accept_language) : 0,
-    .lang_query = r->lang_query, .lang_query_len = r->lang_query ? strlen(r->lang_query) : 0,
     .default_lang = r->default_lang,
     .tmpl = r->tmpl, .tmpl_len = r->tmpl ? strlen(r->tmpl) : 0,
     .grow = g != NULL ? grow : NULL, .grow_ctx = g,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_target.c - bin/target.c: a target reduced to its path in every
- * form, the query's one check, and path segments' escapes.
+ * form, its query, and path segments' escapes.
  */
 #include <string.h>
 
@@ -75,28 +75,34 @@ Test(target, path)
   }
 }
 
-/* The query's one check: the whole target as received, query included. */
-Test(target, query_bad)
+/* The query of a target, for the query walk: after the first '?', up to
+ * a '#'; a '?' inside the fragment is no query. */
+Test(target, query)
 {
   static const struct {
-    const char *uri;
-    int bad;
+    const char *target, *query;   /* query NULL: none */
   } cases[] = {
-    {"/greet/John", 0},
-    {"/greet/John?", 0},
-    {"/greet/John?lang=fr", 0},
-    {"/greet/John?lang=fr&x=%20", 0},
-    {"/greet/John?q=\xc3\xa9", 0},
-    {"/greet/John?q=a b", 1},
-    {"/greet/John?q=\t", 1},
-    {"/greet/John?q=\x7f", 1},
-    {"/greet/John?q=\xc3", 1},
-    {"/greet/John?q=\xc2\x85", 1},
-    {"/greet/Jo hn", 0},          /* the path's space is route_request()'s */
+    {"/greet/John", NULL},
+    {"/greet/John?", ""},
+    {"/greet/John?lang=fr", "lang=fr"},
+    {"/greet/John?lang=fr&x=%20", "lang=fr&x=%20"},
+    {"/greet/John?a?b", "a?b"},
+    {"/greet/John?lang=fr#top", "lang=fr"},
+    {"/greet/John?#x", ""},
+    {"/greet/John#x?lang=fr", NULL},
+    {"http://h/greet/John?lang=fr", "lang=fr"},
+    {"*", NULL},
   };
 
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    cr_expect_eq(target_query_bad(cases[i].uri), cases[i].bad, "%zu: %s", i, cases[i].uri);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *q = NULL;
+    size_t len = 0;
+    int r = target_query(cases[i].target, strlen(cases[i].target), &q, &len);
+    cr_expect_eq(r, cases[i].query == NULL ? -1 : 0, "%zu: %s", i, cases[i].target);
+    if (r == 0 && cases[i].query != NULL)
+      cr_expect(len == strlen(cases[i].query) && memcmp(q, cases[i].query, len) == 0,
+                "%zu: %s: query \"%.*s\"", i, cases[i].target, (int)len, q);
+  }
 }
 
 Test(target, segments)

@@ -14,6 +14,7 @@ import html
 import html.parser
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -127,7 +128,27 @@ class Page(html.parser.HTMLParser):
             self.text[self.stack[-1]] = self.text.get(self.stack[-1], "") + data
 
 
-PAGE_TAGS = ["html", "head", "meta", "meta", "title", "style", "body", "main", "p"]
+PAGE_HEAD = ["html", "head", "meta", "meta", "title", "style", "body", "main", "p"]
+
+
+def page_tags(srv):
+    """The greeting page's elements: the page, then a link to the greeting
+    in every language of the catalogue."""
+    return PAGE_HEAD + ["nav"] + ["a"] * len(json.loads(get(srv, "/languages", accept=JSON)[2]))
+
+
+def links(text):
+    """Every href of an HTML page, with its hreflang."""
+    class Links(html.parser.HTMLParser):
+        found = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.found.append((dict(attrs)["href"], dict(attrs).get("hreflang")))
+    p = Links()
+    p.found = []
+    p.feed(text)
+    return p.found
 
 
 def every_language(t, srv):
@@ -270,13 +291,14 @@ def json_names(t, srv):
 
 
 def html_escaping(t, srv):
+    tags = page_tags(srv)
     for name in ["<script>alert(1)</script>", '"', "'", "&", "&amp;", "<b>&'\"</b>",
                  "<img src=x onerror=alert(1)>", "</title><script>x</script>", "</p></main>"]:
         status, h, body = get(srv, "/greet/%s" % q(name), accept="text/html")
         text = body.decode()
         page = Page(text)
         want = greeting("en", name)
-        t.ok(status == 200 and h.get("content-type") == HTML and page.tags == PAGE_TAGS and
+        t.ok(status == 200 and h.get("content-type") == HTML and page.tags == tags and
              page.text.get("title") == want and page.text.get("p") == want and
              html.escape(want, quote=True).replace("&#x27;", "&#39;") in text,
              "HTML for %r: shown as text, no element added" % name,
@@ -303,8 +325,8 @@ def not_acceptable(t, srv):
                          ("text/plain;q=0, */*", JSON), (greettest_browser_accept(), HTML)]:
         status, h, _ = get(srv, "/greet/John", accept=accept)
         t.eq((status, h.get("content-type")), (200, want), "Accept: %s: %s" % (accept[:50], want))
-    status, h, body = get(srv, "/languages", accept="text/html")
-    t.eq((status, h.get("vary")), (406, "Accept"), "/languages, Accept: text/html: 406")
+    status, h, body = get(srv, "/languages", accept="image/png")
+    t.eq((status, h.get("vary")), (406, "Accept"), "/languages, Accept: image/png: 406")
 
 
 def greettest_browser_accept():
@@ -317,11 +339,12 @@ def languages(t, srv):
     langs = json.loads(body)
     t.eq((status, h.get("content-type"), h.get("cache-control"), h.get("vary")),
          (200, JSON, "public, max-age=86400", "Accept"), "/languages as JSON: headers")
-    t.ok(all(set(x) == {"tag", "name", "dir"} and x["dir"] in ("ltr", "rtl") for x in langs),
-         "/languages: {tag, name, dir} objects")
+    t.ok(all(set(x) == {"tag", "name", "dir", "href"} and x["dir"] in ("ltr", "rtl") for x in langs),
+         "/languages: {tag, name, dir, href} objects")
     t.eq(sorted(x["tag"] for x in langs if x["dir"] == "rtl"), ["ar", "he"], "rtl: ar and he")
     t.eq([x["tag"] for x in langs], sorted(x["tag"] for x in langs), "in tag order")
-    t.ok({"tag": "de", "name": "Deutsch", "dir": "ltr"} in langs, "de is Deutsch")
+    t.ok({"tag": "de", "name": "Deutsch", "dir": "ltr", "href": "/greet/World?lang=de"} in langs,
+         "de is Deutsch, linked as /greet/World?lang=de")
     status, h, body = get(srv, "/languages")
     lines, text_len = body.decode().splitlines(), len(body)
     t.eq((status, h.get("content-type"), h.get("cache-control")), (200, TEXT, "public, max-age=86400"),
@@ -334,6 +357,79 @@ def languages(t, srv):
     t.eq((status, body, h.get("content-length")), (200, b"", str(text_len)), "HEAD /languages")
     status, h, body = get(srv, "/languages", method="POST")
     t.eq((status, h.get("allow")), (405, "GET, HEAD"), "POST /languages: 405")
+
+
+def link_names(n=40, seed=16):
+    """Names a link must carry intact: every reserved character of a URL,
+    '+', '%', spaces, right-to-left and other UTF-8, and random ones."""
+    rnd = random.Random(seed)
+    names = ["World", "a/b?c&d=e f+g#h%;i", "%zz", "René", "سلمى", "<b>\"'&amp;", "..", "~-._", "日本"]
+    alphabet = [chr(c) for c in range(0x20, 0x7f)] + ["é", "ß", "€", "😀", "\u202e", "\u00a0"]
+    while len(names) < n:
+        names.append("".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 30))))
+    return names
+
+
+def check_links(t, found, name, tags, what):
+    """Each href is /greet/<name>?lang=<tag> as Python's urllib builds it
+    (quote(name, safe=''), then the tag as a form value), parse_qsl reads
+    it back, and the tags are the catalogue's, each once."""
+    want = ["/greet/%s?%s" % (urllib.parse.quote(name, safe=""), urllib.parse.urlencode({"lang": tag}))
+            for tag in tags]
+    hrefs = [h for h, _ in found]
+    t.eq(hrefs, want, "%s for %r: links as urllib builds them" % (what, name))
+    t.ok(all(urllib.parse.unquote(urllib.parse.urlsplit(h).path[len("/greet/"):], errors="strict") == name
+             and urllib.parse.parse_qsl(urllib.parse.urlsplit(h).query, strict_parsing=True) == [("lang", tag)]
+             for h, tag in zip(hrefs, tags)), "%s for %r: urllib decodes them back" % (what, name))
+
+
+def language_links(t, srv):
+    """The HTML greeting and /languages (HTML and JSON) link each language
+    as /greet/<name>?lang=<tag>, differentially against Python's urllib; a
+    link followed is that greeting."""
+    langs = json.loads(get(srv, "/languages", accept=JSON)[2])
+    tags = [x["tag"] for x in langs]
+    for i, name in enumerate(link_names()):
+        status, h, body = get(srv, "/greet/%s" % urllib.parse.quote(name, safe=""), accept="text/html")
+        t.eq(status, 200, "GET /greet/%r as HTML" % name)
+        found = links(body.decode())
+        check_links(t, found, name, tags, "the greeting page")
+        t.ok(all(tag == hl for (_, hl), tag in zip(found, tags)), "hreflang is each link's tag")
+        query = urllib.parse.urlencode({"x": "1", "name": name})
+        status, h, body = get(srv, "/languages?" + query, accept=JSON)
+        t.eq(status, 200, "GET /languages?%s as JSON" % query[:60])
+        check_links(t, [(x["href"], x["tag"]) for x in json.loads(body)], name, tags, "/languages as JSON")
+        status, h, body = get(srv, "/languages?" + query, accept="text/html")
+        t.eq((status, h.get("content-type")), (200, HTML), "GET /languages?%s as HTML" % query[:60])
+        check_links(t, links(body.decode()), name, tags, "/languages as HTML")
+        if i < 3:
+            for href, tag in links(body.decode()):
+                status, h, body2 = get(srv, href)
+                t.ok(status == 200 and h.get("content-language") == tag and
+                     body2.decode() == greeting(tag, name) if tag in GREETINGS else status == 200,
+                     "following %s: the greeting in %s" % (href[:60], tag))
+    status, h, body = get(srv, "/languages?name=%FF", accept=JSON)
+    t.eq((status, h.get("content-type")), (400, TEXT), "/languages?name=%FF: 400")
+
+
+def query_walk(t, srv):
+    """lang as browsers and urllib.parse read a query: keys decoded, the
+    first one wins, '&' separates (not ';'), '+' is a space; a bad escape
+    or a control elsewhere hides nothing; long and huge queries."""
+    tags = [x["tag"] for x in json.loads(get(srv, "/languages", accept=JSON)[2])]
+    filler = "&".join("k%d=%s" % (i, "v" * 8) for i in range(200))
+    for query, want in [
+            ("lang=fr", "fr"), ("l%61ng=fr", "fr"), ("%6C%61%6E%67=de", "de"), ("LANG=fr", "en"),
+            ("lang=xx&lang=fr", "en"), ("lang=de&lang=fr", "de"), ("x=1;lang=fr", "en"),
+            ("x=%zz&lang=fr", "fr"), ("x=%00&lang=fr", "fr"), ("lang=pt+BR", "en"),
+            ("lang=f%72", "fr"), ("lang=%zz", "en"), ("lang=fr%00", "en"), ("&&&lang=fr&&", "fr"),
+            ("lang=" + "f" * 5000, "en"), (filler + "&lang=de", "de"), ("a" + "&a" * 1500 + "&lang=fr", "fr"),
+            ("x=" + "%41" * 1500 + "&lang=ja", "ja")]:
+        status, h, body = get(srv, "/greet/Ana?" + query)
+        t.eq((status, h.get("content-language")), (200, want),
+             "?%s%s (%d bytes): %s" % (query[:40], "..." if len(query) > 40 else "", len(query), want))
+        first = next((v for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if k == "lang"), None)
+        t.eq(first if first in tags else "en", want, "urllib's parse_qsl finds the same lang in ?%s" % query[:40])
 
 
 def issue_example(t, srv):
@@ -393,7 +489,7 @@ def template_and_default(t):
         t.eq(json.loads(body)["greeting"], 'Hi <i>", "welcome" & <enjoy> {it}!', "--template in JSON: valid")
         status, h, body = get(srv, "/greet/%s" % q("<i>"), accept="text/html")
         page = Page(body.decode())
-        t.ok(page.tags == PAGE_TAGS and page.text["p"] == 'Hi <i>, "welcome" & <enjoy> {it}!',
+        t.ok(page.tags == page_tags(srv) and page.text["p"] == 'Hi <i>, "welcome" & <enjoy> {it}!',
              "--template in HTML: the template is escaped too", body[-200:])
         stop_clean(t, srv, "--template")
 
@@ -465,7 +561,7 @@ def main():
     srv = start()
     try:
         for fn in (every_language, fallbacks, headers, json_names, html_escaping, not_acceptable,
-                   languages, issue_example, counted_and_logged):
+                   languages, language_links, query_walk, issue_example, counted_and_logged):
             t.run(lambda t, fn=fn: fn(t, srv), fn.__name__)
     finally:
         stop_clean(t, srv, "default server")
