@@ -193,7 +193,7 @@ static int refused(const struct server *srv, struct MHD_Connection *conn, const 
   const char *why = NULL;
 
   MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
-  if (!framing_refused(&fr, strcmp(version, MHD_HTTP_VERSION_1_1) == 0, &res.status, &why))
+  if (!framing_refused(&fr, version, &res.status, &why))
     return 0;
   res.body = why;
   res.body_len = strlen(why);

@@ -331,6 +331,14 @@ static int from_argument(struct server_config *cfg, int argc, char **argv, int *
     fprintf(err, "greet-server: option --%s needs a value\n", o->name);
     return -1;
   }
+  /* "--template --port 5000" forgot the template; taking "--port" for it
+   * would start a server nobody asked for.  A value meant to start with
+   * "--" is written attached. */
+  if (eq == NULL && o->kind != OPT_BOOL && strncmp(val, "--", 2) == 0) {
+    fprintf(err, "greet-server: option --%s needs a value, and '%s' is an option; "
+                 "for a value that starts with '--' write --%s=%s\n", o->name, val, o->name, val);
+    return -1;
+  }
   snprintf(from, sizeof from, "value for --%s", o->name);
   return set(cfg, o, val, from, err);
 }

@@ -17,6 +17,7 @@
 struct framing {
   unsigned hosts, content_lengths, transfer_encodings;
   int space_before_colon;   /* a field name ends in SP or HTAB */
+  int bad_name;             /* a field name is empty or not a token */
   int nul;                  /* a NUL inside a field value */
   int lengths_differ;       /* two Content-Length values are not equal */
   const char *length;       /* the first Content-Length value */
@@ -33,9 +34,11 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
 /*
  * Whether the request must be refused: 1 with the status in *status (400,
  * or 501 for a transfer coding other than chunked) and in *why a one-line
- * body naming the problem; 0 when it may be served.  http11: the request
- * is HTTP/1.1, which must carry a Host field.
+ * body naming the problem; 0 when it may be served.  version: the request
+ * line's, as "HTTP/1.1": from HTTP/1.1 on a request carries exactly one
+ * Host field, and an HTTP/1.0 one has no Transfer-Encoding.
  */
-int framing_refused(const struct framing *f, int http11, unsigned *status, const char **why);
+int framing_refused(const struct framing *f, const char *version, unsigned *status,
+                    const char **why);
 
 #endif /* GREET_SERVER_FRAMING_H */
