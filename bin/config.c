@@ -123,7 +123,8 @@ static void usage(FILE *out, const char *prog)
           "-V, --version", "show the version and exit");
   fprintf(out, "\nFlags win over environment variables.  With systemd socket activation\n"
                "(LISTEN_FDS) the passed socket is used and --bind/--port are ignored.\n"
-               "SIGINT or SIGTERM stop the server gracefully; a second one stops it at once.\n"
+               "SIGINT, SIGTERM or SIGQUIT stop the server gracefully; a second one stops it at once;\n"
+               "SIGHUP, SIGUSR1 and SIGUSR2 log a line and change nothing.\n"
                "Endpoints: /greet/NAME, /languages, /livez, /healthz, /readyz, /version, /metrics.\n");
 }
 
