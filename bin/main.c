@@ -271,7 +271,8 @@ int main(int argc, char **argv)
   handled_signals(&stop);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-  listen_fd = service_listen_fd();
+  if (service_listen_fd(&listen_fd) != 0)
+    return 2;
   srv = daemon_start(&cfg, listen_fd);
   if (srv == NULL)
     return 1;
