@@ -90,19 +90,41 @@ void adapter_on_log(void *cls, const char *fmt, va_list ap)
   log_msg(level, "libmicrohttpd: %s", text);
 }
 
+/* A field whose lines are one comma-separated list (RFC 9110 section
+ * 5.3): its first line as the parser kept it, and how many lines there
+ * are, so that the rare request with several can have them joined. */
+struct list_field {
+  const char *value;
+  size_t len;
+  unsigned lines;
+  size_t total;           /* bytes of all the lines' values */
+  char *joined;           /* malloc'ed by join_lines(), or NULL */
+};
+
 /* What routing and the log need from the request, found in one pass over
  * its headers and query arguments rather than one lookup (one walk of the
- * list) each.  The first of each wins, as with a lookup, except
- * X-Forwarded-For: the last line holds the entry our proxy added. */
+ * list) each.  The first of each wins, as with a lookup, except the lists
+ * Accept and Accept-Language (all their lines) and X-Forwarded-For (the
+ * last line holds the entry our proxy added). */
 struct fields {
-  const char *request_id, *accept, *accept_language, *lang, *forwarded_for;
-  size_t accept_len, accept_language_len, lang_len, forwarded_for_len;
+  const char *request_id, *lang, *forwarded_for;
+  size_t lang_len, forwarded_for_len;
+  struct list_field accept, accept_language;
   char generated[REQID_GENERATED_CAP];  /* when the client's id is unusable */
 };
 
 static int field_is(const char *key, size_t key_size, const char *name, size_t name_len)
 {
   return key_size == name_len && strncasecmp(key, name, name_len) == 0;
+}
+
+static void list_add(struct list_field *l, const char *value, size_t value_size)
+{
+  if (l->lines++ == 0) {
+    l->value = value;
+    l->len = value_size;
+  }
+  l->total += value_size;
 }
 
 static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -118,12 +140,10 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
       f->lang = value;
       f->lang_len = value_size;
     }
-  } else if (f->accept == NULL && field_is(key, key_size, LIT("Accept"))) {
-    f->accept = value;
-    f->accept_len = value_size;
-  } else if (f->accept_language == NULL && field_is(key, key_size, LIT("Accept-Language"))) {
-    f->accept_language = value;
-    f->accept_language_len = value_size;
+  } else if (field_is(key, key_size, LIT("Accept"))) {
+    list_add(&f->accept, value, value_size);
+  } else if (field_is(key, key_size, LIT("Accept-Language"))) {
+    list_add(&f->accept_language, value, value_size);
   } else if (f->request_id == NULL && field_is(key, key_size, LIT("X-Request-Id"))) {
     f->request_id = value;
   } else if (field_is(key, key_size, LIT("X-Forwarded-For"))) {
@@ -141,6 +161,55 @@ static void collect_fields(struct MHD_Connection *conn, enum MHD_ValueKind kind,
     reqid_generate(f->generated);
     f->request_id = f->generated;
   }
+}
+
+/* The lines of one list field, joined with ", " into a buffer sized
+ * before the walk; empty lines add no element. */
+struct join {
+  const char *name;
+  size_t name_len;
+  char *buf;
+  size_t len;
+};
+
+static mhd_result join_line(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                            const char *value, size_t value_size)
+{
+  struct join *j = cls;
+
+  (void)kind;
+  if (value == NULL || value_size == 0 || !field_is(key, key_size, j->name, j->name_len))
+    return MHD_YES;
+  if (j->len > 0) {
+    memcpy(j->buf + j->len, ", ", 2);
+    j->len += 2;
+  }
+  memcpy(j->buf + j->len, value, value_size);
+  j->len += value_size;
+  return MHD_YES;
+}
+
+/*
+ * A list field sent as several lines becomes their comma-joined list, in
+ * a buffer allocated only then: its size is bounded by the header's, which
+ * --connection-memory bounds.  0, or -1 when out of memory (logged).
+ */
+static int join_lines(struct MHD_Connection *conn, const char *name, size_t name_len,
+                      struct list_field *l)
+{
+  struct join j = {name, name_len, NULL, 0};
+
+  if (l->lines < 2)
+    return 0;
+  if ((j.buf = malloc(l->total + 2 * (size_t)l->lines)) == NULL) {
+    log_msg(LOG_ERROR, "out of memory: cannot join %u %s lines", l->lines, name);
+    return -1;
+  }
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, join_line, &j);
+  l->joined = j.buf;
+  l->value = j.buf;
+  l->len = j.len;
+  return 0;
 }
 
 static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -242,10 +311,10 @@ static void to_route(const struct server *srv, const char *method, const char *u
   req->bad_query = (tag & REQ_BAD_QUERY) != 0;
   req->lang_query = f->lang;
   req->lang_query_len = f->lang_len;
-  req->accept = f->accept;
-  req->accept_len = f->accept_len;
-  req->accept_language = f->accept_language;
-  req->accept_language_len = f->accept_language_len;
+  req->accept = f->accept.value;
+  req->accept_len = f->accept.len;
+  req->accept_language = f->accept_language.value;
+  req->accept_language_len = f->accept_language.len;
   req->default_lang = srv->default_lang;
   req->tmpl = srv->tmpl;
   req->tmpl_len = srv->tmpl_len;
@@ -268,8 +337,16 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   int r;
 
   collect_fields(conn, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND), &f);
+  int joined = join_lines(conn, LIT("Accept"), &f.accept) == 0 &&
+               join_lines(conn, LIT("Accept-Language"), &f.accept_language) == 0;
   to_route(srv, method, url, tag, &f, &mv, &req);
-  route_request(&req, body, sizeof body, &res);
+  if (joined) {
+    route_request(&req, body, sizeof body, &res);
+  } else {
+    static const char oom[] = "Internal Server Error: out of memory\n";
+    res = (struct route_response){.status = 500, .body = oom, .body_len = sizeof oom - 1,
+                                  .content_type = CONTENT_TYPE_TEXT};
+  }
   /* a large answer: route again into a buffer of its size (without one,
    * res is a 500) */
   if (res.need > sizeof body && (big = malloc(res.need)) != NULL)
@@ -279,6 +356,8 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   r = answer(srv, conn, method, url, req.target_len, tag, &res, &f, 0);
   free(big);
   free(mv.snap);
+  free(f.accept.joined);
+  free(f.accept_language.joined);
   return r == 0 ? MHD_YES : MHD_NO;
 }
 
