@@ -304,6 +304,7 @@ static void to_route(const struct server *srv, const char *method, const char *u
                      struct route_request *req)
 {
   req->method = method;
+  req->listener = srv->listener;
   req->target = url;
   req->target_len = strlen(url);
   req->max_name = srv->max_name;

@@ -280,6 +280,10 @@ int main(int argc, char **argv)
   describe(&cfg, listen_fd, daemon_port(srv), where, sizeof where);
   log_msg(LOG_INFO, "listening on %s (%lu thread%s%s)", where, cfg.threads,
           cfg.threads == 1 ? "" : "s", listen_fd >= 0 ? ", socket from the service manager" : "");
+  if (daemon_admin_port(srv) != 0)
+    log_msg(LOG_INFO, "admin listener on http://%s%s%s:%u (/metrics, /livez, /healthz, /readyz, "
+            "/version)", strchr(cfg.admin_bind, ':') ? "[" : "", cfg.admin_bind,
+            strchr(cfg.admin_bind, ':') ? "]" : "", daemon_admin_port(srv));
   service_notify("READY=1");
 
   unsigned long long watchdog = service_watchdog_usec();
