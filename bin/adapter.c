@@ -220,6 +220,34 @@ static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
   return MHD_YES;
 }
 
+/*
+ * libmicrohttpd 0.9.75 parses the header in place: the method is where
+ * the header starts, the request's header size where it ends, every
+ * line ending is zeroed, and a field's value stays where it was
+ * received unless it was folded over lines.  framing_end() reads what
+ * lies after the last value (or the version) up to that end.
+ */
+static void header_end(struct MHD_Connection *conn, const char *method, const char *version,
+                       struct framing *fr)
+{
+  const union MHD_ConnectionInfo *info =
+    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  const char *v_end = version + strlen(version);
+  const char *last = fr->last_value != NULL ? fr->last_value + fr->last_value_len : v_end;
+  const char *end;
+  size_t eol = 0;
+
+  if (info == NULL || info->header_size == 0)
+    return;
+  end = method + info->header_size;
+  if ((uintptr_t)v_end <= (uintptr_t)method || (uintptr_t)v_end + 2 > (uintptr_t)end ||
+      (uintptr_t)last <= (uintptr_t)method || (uintptr_t)last > (uintptr_t)end)
+    return;                     /* not where 0.9.75 keeps them */
+  if (fr->last_value != NULL)
+    eol = v_end[1] == '\0' ? 2 : 1;
+  framing_end(fr, last, (size_t)(end - last), eol);
+}
+
 /* Queues res and accounts for it; 0, or -1 when it could not be queued. */
 static int answer(const struct server *srv, struct MHD_Connection *conn, const char *method,
                   const char *url, size_t url_len, uintptr_t tag, const struct route_response *res,
@@ -262,6 +290,7 @@ static int refused(const struct server *srv, struct MHD_Connection *conn, const 
   const char *why = NULL;
 
   MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
+  header_end(conn, method, version, &fr);
   if (!framing_refused(&fr, version, &res.status, &why))
     return 0;
   res.body = why;

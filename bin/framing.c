@@ -14,7 +14,8 @@
  * whatever the version, so an HTTP/1.0 request with Transfer-Encoding,
  * which a 1.0 intermediary frames by closing, is refused too (RFC 9112
  * section 6.1); it keeps a field whose name holds a control byte or is
- * empty, which another parser may take for the end of the header; and it
+ * empty, and a line that starts with ':' even ends the header for it,
+ * unreported, while another parser reads on; and it
  * checks Host only for "HTTP/1.1", not for 1.2 to 1.9.
  */
 #include <string.h>
@@ -34,6 +35,8 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
 {
   if (name_len > 0 && is_ows(name[name_len - 1]))
     f->space_before_colon = 1;
+  f->last_value = value;
+  f->last_value_len = value_len;
   if (name_len == 0)
     f->bad_name = 1;
   for (size_t i = 0; i < name_len && !f->bad_name; i++)
@@ -58,6 +61,33 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
     f->te_exact = name_is(value, value_len, LIT("chunked"));
     fieldlist_last(value, value_len, &last, &last_len);
     f->te_chunked_last = name_is(last, last_len, LIT("chunked"));
+  }
+}
+
+void framing_end(struct framing *f, const char *gap, size_t gap_len, size_t eol)
+{
+  size_t i = 0;
+
+  if (eol == 0) {               /* no fields: only the two endings */
+    for (; i < gap_len && gap[i] == '\0'; i++)
+      ;
+    f->hidden_line |= i != gap_len || gap_len < 2 || gap_len > 4;
+    return;
+  }
+  for (;;) {
+    size_t zeros = 0;
+    for (; i < gap_len && gap[i] == '\0'; i++)
+      zeros++;
+    if (i == gap_len) {         /* the last line's ending, then the empty line's */
+      f->hidden_line |= zeros != 2 * eol;
+      return;
+    }
+    if (zeros != eol || !is_ows(gap[i])) {
+      f->hidden_line = 1;
+      return;
+    }
+    while (i < gap_len && gap[i] != '\0')   /* a continuation line */
+      i++;
   }
 }
 
@@ -88,7 +118,7 @@ static unsigned verdict(const struct framing *f, const char *version, const char
     *why = "Bad Request: whitespace between a header field name and its colon\n";
     return 400;
   }
-  if (f->bad_name) {
+  if (f->bad_name || f->hidden_line) {
     *why = "Bad Request: a header field name is empty or holds a character a name may not\n";
     return 400;
   }

@@ -173,3 +173,45 @@ Test(framing, every_http1_version)
     }
   }
 }
+
+/* What may follow the last field's value once libmicrohttpd has zeroed
+ * the line endings: endings of the request line's kind, continuation
+ * lines, the empty line.  A line that starts with ':' leaves one zero
+ * too many (its colon) before its value, or a run of zeros too long. */
+Test(framing, header_end)
+{
+  static const struct {
+    const char *gap;
+    size_t len, eol;
+    int hidden;
+  } gaps[] = {
+    {"\0\0\0\0", 4, 2, 0},                 /* CRLF CRLF */
+    {"\0\0", 2, 1, 0},                     /* LF LF */
+    {"\0\0 c\0\0\0\0", 8, 2, 0},           /* obs-fold */
+    {"\0\tc\0 d\0\0", 8, 1, 0},            /* two folds, bare LF */
+    {"\0\0\0 empty\0\0", 11, 2, 1},        /* ": empty" */
+    {"\0\0 empty\0\0", 10, 1, 1},
+    {"\0\0\0\0\0", 5, 2, 1},               /* ":" alone */
+    {"\0\0\0", 3, 1, 1},
+    {"\0\0\0 c\0\0\0\0", 9, 2, 1},          /* ": c" looking like a fold */
+    {"\0\0x\0\0\0\0", 7, 2, 1},            /* a line the parser did not report */
+    {" \0\0\0\0", 5, 2, 1},                /* bytes left after the value */
+    {"", 0, 2, 1},
+    {"\0\0\0\0", 4, 0, 0},                 /* no fields: the endings only */
+    {"\0\0\0", 3, 0, 0},
+    {"\0\0", 2, 0, 0},
+    {"\0\0\0\0\0", 5, 0, 1},
+    {"\0\0 x\0\0", 6, 0, 1},
+  };
+  for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
+    struct framing f = {0};
+    const char *why = NULL;
+    unsigned status = 0;
+    framing_add(&f, "Host", 4, "a", 1);
+    framing_end(&f, gaps[i].gap, gaps[i].len, gaps[i].eol);
+    cr_expect_eq(framing_refused(&f, V11, &status, &why), gaps[i].hidden, "row %zu: refused %d", i,
+                 !gaps[i].hidden);
+    if (gaps[i].hidden)
+      cr_expect_eq(status, 400, "row %zu", i);
+  }
+}
