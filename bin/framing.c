@@ -118,7 +118,11 @@ static unsigned verdict(const struct framing *f, const char *version, const char
     *why = "Bad Request: whitespace between a header field name and its colon\n";
     return 400;
   }
-  if (f->bad_name || f->hidden_line) {
+  if (f->hidden_line) {
+    *why = "Bad Request: a header line that starts with ':' or holds a NUL\n";
+    return 400;
+  }
+  if (f->bad_name) {
     *why = "Bad Request: a header field name is empty or holds a character a name may not\n";
     return 400;
   }

@@ -43,8 +43,9 @@ void framing_add(struct framing *f, const char *name, size_t name_len,
  * ending, continuation lines (obs-fold: starting with SP or HTAB, each
  * with an ending of eol bytes), and the empty line's ending.  Anything
  * else is a line that libmicrohttpd 0.9.75 took for the end of the header
- * without reporting it as a field: a line that starts with ':', whose
- * colon it zeroes, so its ending run is one byte too long.
+ * without reporting it as a field (a line that starts with ':', whose
+ * colon it zeroes, so its ending run is one byte too long), or the rest
+ * of a value it cut at a NUL.
  */
 void framing_end(struct framing *f, const char *gap, size_t gap_len, size_t eol);
 
