@@ -135,6 +135,24 @@ static int tls_flags(const struct server_config *cfg, unsigned *flags)
   return 0;
 }
 
+/* The adapter's callbacks for srv, the same on every listener; o has
+ * ADAPTER_OPTIONS entries, the last one MHD_OPTION_END. */
+#define ADAPTER_OPTIONS 6
+
+static void adapter_options(struct server *srv, struct MHD_OptionItem *o)
+{
+  const struct MHD_OptionItem items[ADAPTER_OPTIONS] = {
+    /* first, so that no message goes to stderr unformatted */
+    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)adapter_on_log, srv},
+    {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
+    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
+    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
+    {MHD_OPTION_END, 0, NULL},
+  };
+  memcpy(o, items, sizeof items);
+}
+
 /* libmicrohttpd with the adapter's callbacks and cfg's limits.  The
  * options are arrays (MHD_OPTION_ARRAY): an optional one is an
  * MHD_OPTION_END entry, never a missing argument. */
@@ -150,15 +168,10 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES},
     {MHD_OPTION_END, 0, NULL},
   };
+  struct MHD_OptionItem callbacks[ADAPTER_OPTIONS];
   struct MHD_OptionItem options[] = {
-    /* first, so that no message goes to stderr unformatted */
-    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)adapter_on_log, srv},
     {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
      listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : (void *)(uintptr_t)ss},
-    {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
-    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
-    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
-    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
@@ -168,9 +181,10 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {MHD_OPTION_END, 0, NULL},
   };
 
+  adapter_options(srv, callbacks);
   return MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, adapter_on_request, srv,
-                          MHD_OPTION_ARRAY, options, MHD_OPTION_ARRAY, tls_options,
-                          MHD_OPTION_END);
+                          MHD_OPTION_ARRAY, callbacks, MHD_OPTION_ARRAY, options,
+                          MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
 }
 
 /*
@@ -197,17 +211,19 @@ static int start_admin(struct daemon *d, const struct server_config *cfg)
   memcpy(srv->version_json, d->srv.version_json, sizeof srv->version_json);
   srv->version_len = d->srv.version_len;
   memcpy(srv->default_lang, d->srv.default_lang, sizeof srv->default_lang);
+  struct MHD_OptionItem callbacks[ADAPTER_OPTIONS];
+  struct MHD_OptionItem options[] = {
+    {MHD_OPTION_SOCK_ADDR, 0, &ss},
+    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
+    {MHD_OPTION_CONNECTION_LIMIT, ADMIN_CONNECTION_LIMIT, NULL},
+    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
+    {MHD_OPTION_LISTEN_BACKLOG_SIZE, ADMIN_LISTEN_BACKLOG, NULL},
+    {MHD_OPTION_END, 0, NULL},
+  };
+
+  adapter_options(srv, callbacks);
   d->admin = MHD_start_daemon(flags, (uint16_t)cfg->admin_port, NULL, NULL, adapter_on_request, srv,
-                              MHD_OPTION_EXTERNAL_LOGGER, adapter_on_log, srv,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_UNESCAPE_CALLBACK, adapter_keep_raw, NULL,
-                              MHD_OPTION_URI_LOG_CALLBACK, adapter_on_uri, srv,
-                              MHD_OPTION_NOTIFY_COMPLETED, adapter_on_completed, srv,
-                              MHD_OPTION_NOTIFY_CONNECTION, connection_notify, srv,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)ADMIN_CONNECTION_LIMIT,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory,
-                              MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)ADMIN_LISTEN_BACKLOG,
+                              MHD_OPTION_ARRAY, callbacks, MHD_OPTION_ARRAY, options,
                               MHD_OPTION_END);
   if (d->admin == NULL) {
     log_msg(LOG_ERROR, "cannot listen on %s port %lu for --admin-port (in use, or not allowed)",
