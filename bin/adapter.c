@@ -149,13 +149,26 @@ void adapter_on_log(void *cls, const char *fmt, va_list ap)
   log_msg(level, "libmicrohttpd: %s", text);
 }
 
+/* A field whose lines are one comma-separated list (RFC 9110 section
+ * 5.3): its first line as the parser kept it, and how many lines there
+ * are, so that the rare request with several can have them joined. */
+struct list_field {
+  const char *value;
+  size_t len;
+  unsigned lines;
+  size_t total;           /* bytes of all the lines' values */
+  char *joined;           /* malloc'ed by join_lines(), or NULL */
+};
+
 /* What routing and the log need from the request's headers, found in one
  * pass over them rather than one lookup (one walk of the list) each.  The
- * first of each wins, as with a lookup, except X-Forwarded-For: the last
- * line holds the entry our proxy added.  The query is routes.c's. */
+ * first of each wins, as with a lookup, except the lists Accept and
+ * Accept-Language (all their lines) and X-Forwarded-For (the last line
+ * holds the entry our proxy added).  The query is routes.c's. */
 struct fields {
-  const char *request_id, *accept, *accept_language, *forwarded_for, *traceparent;
-  size_t accept_len, accept_language_len, forwarded_for_len, traceparent_len;
+  const char *request_id, *forwarded_for, *traceparent;
+  size_t forwarded_for_len, traceparent_len;
+  struct list_field accept, accept_language;
   unsigned traceparent_lines;           /* more than one: ignored */
   size_t tracestate_len;                /* its lines joined (trace.h) */
   /* From here on, buffers written before they are read: collect_fields()
@@ -170,6 +183,15 @@ static int field_is(const char *key, size_t key_size, const char *name, size_t n
   return key_size == name_len && strncasecmp(key, name, name_len) == 0;
 }
 
+static void list_add(struct list_field *l, const char *value, size_t value_size)
+{
+  if (l->lines++ == 0) {
+    l->value = value;
+    l->len = value_size;
+  }
+  l->total += value_size;
+}
+
 static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
                           const char *value, size_t value_size)
 {
@@ -178,12 +200,10 @@ static mhd_result collect(void *cls, enum MHD_ValueKind kind, const char *key, s
   (void)kind;
   if (value == NULL)
     return MHD_YES;
-  if (f->accept == NULL && field_is(key, key_size, LIT("Accept"))) {
-    f->accept = value;
-    f->accept_len = value_size;
-  } else if (f->accept_language == NULL && field_is(key, key_size, LIT("Accept-Language"))) {
-    f->accept_language = value;
-    f->accept_language_len = value_size;
+  if (field_is(key, key_size, LIT("Accept"))) {
+    list_add(&f->accept, value, value_size);
+  } else if (field_is(key, key_size, LIT("Accept-Language"))) {
+    list_add(&f->accept_language, value, value_size);
   } else if (f->request_id == NULL && field_is(key, key_size, LIT("X-Request-Id"))) {
     f->request_id = value;
   } else if (field_is(key, key_size, LIT("X-Forwarded-For"))) {
@@ -213,6 +233,55 @@ static void collect_fields(struct MHD_Connection *conn, struct fields *f)
               f->tracestate, f->tracestate_len);
 }
 
+/* The lines of one list field, joined with ", " into a buffer sized
+ * before the walk; empty lines add no element. */
+struct join {
+  const char *name;
+  size_t name_len;
+  char *buf;
+  size_t len;
+};
+
+static mhd_result join_line(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                            const char *value, size_t value_size)
+{
+  struct join *j = cls;
+
+  (void)kind;
+  if (value == NULL || value_size == 0 || !field_is(key, key_size, j->name, j->name_len))
+    return MHD_YES;
+  if (j->len > 0) {
+    memcpy(j->buf + j->len, ", ", 2);
+    j->len += 2;
+  }
+  memcpy(j->buf + j->len, value, value_size);
+  j->len += value_size;
+  return MHD_YES;
+}
+
+/*
+ * A list field sent as several lines becomes their comma-joined list, in
+ * a buffer allocated only then: its size is bounded by the header's, which
+ * --connection-memory bounds.  0, or -1 when out of memory (logged).
+ */
+static int join_lines(struct MHD_Connection *conn, const char *name, size_t name_len,
+                      struct list_field *l)
+{
+  struct join j = {name, name_len, NULL, 0};
+
+  if (l->lines < 2)
+    return 0;
+  if ((j.buf = malloc(l->total + 2 * (size_t)l->lines)) == NULL) {
+    log_msg(LOG_ERROR, "out of memory: cannot join %u %s lines", l->lines, name);
+    return -1;
+  }
+  MHD_get_connection_values_n(conn, MHD_HEADER_KIND, join_line, &j);
+  l->joined = j.buf;
+  l->value = j.buf;
+  l->len = j.len;
+  return 0;
+}
+
 static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
                             const char *value, size_t value_size)
 {
@@ -226,6 +295,34 @@ static mhd_result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
 static size_t log_path_len(const char *url)
 {
   return strcspn(url, "?");
+}
+
+/*
+ * libmicrohttpd 0.9.75 parses the header in place: the method is where
+ * the header starts, the request's header size where it ends, every
+ * line ending is zeroed, and a field's value stays where it was
+ * received unless it was folded over lines.  framing_end() reads what
+ * lies after the last value (or the version) up to that end.
+ */
+static void header_end(struct MHD_Connection *conn, const char *method, const char *version,
+                       struct framing *fr)
+{
+  const union MHD_ConnectionInfo *info =
+    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  const char *v_end = version + strlen(version);
+  const char *last = fr->last_value != NULL ? fr->last_value + fr->last_value_len : v_end;
+  const char *end;
+  size_t eol = 0;
+
+  if (info == NULL || info->header_size == 0)
+    return;
+  end = method + info->header_size;
+  if ((uintptr_t)v_end <= (uintptr_t)method || (uintptr_t)v_end + 2 > (uintptr_t)end ||
+      (uintptr_t)last <= (uintptr_t)method || (uintptr_t)last > (uintptr_t)end)
+    return;                     /* not where 0.9.75 keeps them */
+  if (fr->last_value != NULL)
+    eol = v_end[1] == '\0' ? 2 : 1;
+  framing_end(fr, last, (size_t)(end - last), eol);
 }
 
 /* Queues res and accounts for it; 0, or -1 when it could not be queued. */
@@ -280,7 +377,8 @@ static int refused(const struct server *srv, struct MHD_Connection *conn, const 
   const char *why = NULL;
 
   MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_field, &fr);
-  if (!framing_refused(&fr, strcmp(version, MHD_HTTP_VERSION_1_1) == 0, &res.status, &why))
+  header_end(conn, method, version, &fr);
+  if (!framing_refused(&fr, version, &res.status, &why))
     return 0;
   res.body = why;
   res.body_len = strlen(why);
@@ -323,14 +421,15 @@ static void to_route(const struct server *srv, const char *method, const char *u
                      const struct fields *f, struct metrics_view *mv, struct route_request *req)
 {
   req->method = method;
+  req->listener = srv->listener;
   req->target = url;
   req->target_len = strlen(url);
   req->max_name = srv->max_name;
   req->not_ready = atomic_load_explicit(&srv->not_ready, memory_order_relaxed);
-  req->accept = f->accept;
-  req->accept_len = f->accept_len;
-  req->accept_language = f->accept_language;
-  req->accept_language_len = f->accept_language_len;
+  req->accept = f->accept.value;
+  req->accept_len = f->accept.len;
+  req->accept_language = f->accept_language.value;
+  req->accept_language_len = f->accept_language.len;
   req->default_lang = srv->default_lang;
   req->tmpl = srv->tmpl;
   req->tmpl_len = srv->tmpl_len;
@@ -366,13 +465,23 @@ static mhd_result respond(const struct server *srv, struct MHD_Connection *conn,
   int r;
 
   collect_fields(conn, &f);
+  int joined = join_lines(conn, LIT("Accept"), &f.accept) == 0 &&
+               join_lines(conn, LIT("Accept-Language"), &f.accept_language) == 0;
   to_route(srv, method, url, &f, &mv, &req);
   req.grow = grow_body;
   req.grow_ctx = &big;
-  route_request(&req, body, sizeof body, &res);
+  if (joined) {
+    route_request(&req, body, sizeof body, &res);
+  } else {
+    static const char oom[] = "Internal Server Error: out of memory\n";
+    res = (struct route_response){.status = 500, .body = oom, .body_len = sizeof oom - 1,
+                                  .content_type = CONTENT_TYPE_TEXT};
+  }
   r = answer(srv, conn, method, url, log_path_len(url), tag, &res, &f, 0);
   free(big);
   free(mv.snap);
+  free(f.accept.joined);
+  free(f.accept_language.joined);
   return r == 0 ? MHD_YES : MHD_NO;
 }
 

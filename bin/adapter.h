@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "accounting.h"
+#include "routes.h"
 #include "util.h"
 
 #if MHD_VERSION < 0x00097002
@@ -28,6 +29,7 @@ typedef enum MHD_Result mhd_result;
 /* What the callbacks share: set before the daemon starts, read-only
  * after, but for the two flags. */
 struct server {
+  enum route_listener listener;     /* which endpoints this daemon serves */
   size_t max_name;
   size_t conn_memory;               /* --connection-memory */
   struct accounting acc;

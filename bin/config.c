@@ -43,6 +43,11 @@ static const struct opt opts[] = {
    "IPv4 or IPv6 address to listen on", "127.0.0.1"},
   {"port", "GREET_PORT", "N", OPT_NUMBER, 0, 65535, FIELD(port),
    "TCP port, 0 for any free one; PORT is read too", "5000"},
+  {"admin-port", "GREET_ADMIN_PORT", "N", OPT_NUMBER, 1, 65535, FIELD(admin_port),
+   "serve /metrics, /livez, /healthz, /readyz and /version on this port too, over plain "
+   "HTTP, and /metrics only there (default: none, all on --port)"},
+  {"admin-bind", "GREET_ADMIN_BIND", "ADDR", OPT_ADDRESS, 0, 0, FIELD(admin_bind),
+   "IPv4 or IPv6 address of the --admin-port listener", "127.0.0.1"},
   {"threads", "GREET_THREADS", "N", OPT_NUMBER, 1, 256, FIELD(threads),
    "worker threads (default: the CPUs this process may use, after its affinity mask and cgroup CPU limit)"},
   {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, MAX_NAME_LIMIT,
@@ -85,6 +90,10 @@ static const struct opt opts[] = {
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
+/* set_address() writes both addresses through one buffer size. */
+_Static_assert(sizeof ((struct server_config *)0)->bind ==
+               sizeof ((struct server_config *)0)->admin_bind, "address fields differ");
+
 static const struct opt *find(const char *name, size_t len);
 static int set(struct server_config *cfg, const struct opt *o, const char *val,
                const char *from, FILE *err);
@@ -123,7 +132,8 @@ static void usage(FILE *out, const char *prog)
           "-V, --version", "show the version and exit");
   fprintf(out, "\nFlags win over environment variables.  With systemd socket activation\n"
                "(LISTEN_FDS) the passed socket is used and --bind/--port are ignored.\n"
-               "SIGINT or SIGTERM stop the server gracefully; a second one stops it at once.\n"
+               "SIGINT, SIGTERM or SIGQUIT stop the server gracefully; a second one stops it at once;\n"
+               "SIGHUP, SIGUSR1 and SIGUSR2 log a line and change nothing.\n"
                "Endpoints: /greet/NAME, /languages, /livez, /healthz, /readyz, /version, /metrics.\n");
 }
 
@@ -137,7 +147,7 @@ static int set_address(void *field, const struct opt *o, const char *val, const 
 {
   unsigned char tmp[sizeof(struct in6_addr)];
   size_t len = strlen(val);
-  char addr[sizeof ((struct server_config *)0)->bind];
+  char addr[sizeof ((struct server_config *)0)->bind];   /* admin_bind's size too */
 
   (void)o;
   if (len >= 2 && val[0] == '[' && val[len - 1] == ']') {
@@ -329,6 +339,14 @@ static int from_argument(struct server_config *cfg, int argc, char **argv, int *
   }
   if (val == NULL) {
     fprintf(err, "greet-server: option --%s needs a value\n", o->name);
+    return -1;
+  }
+  /* "--template --port 5000" forgot the template; taking "--port" for it
+   * would start a server nobody asked for.  A value meant to start with
+   * "--" is written attached. */
+  if (eq == NULL && o->kind != OPT_BOOL && strncmp(val, "--", 2) == 0) {
+    fprintf(err, "greet-server: option --%s needs a value, and '%s' is an option; "
+                 "for a value that starts with '--' write --%s=%s\n", o->name, val, o->name, val);
     return -1;
   }
   snprintf(from, sizeof from, "value for --%s", o->name);

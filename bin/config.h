@@ -11,6 +11,8 @@
 struct server_config {
   char bind[64];              /* IPv4 or IPv6 address to listen on */
   unsigned long port;         /* 0: any free port, printed at start */
+  char admin_bind[64];        /* --admin-bind: the admin listener's address */
+  unsigned long admin_port;   /* --admin-port; 0: no admin listener */
   unsigned long threads;      /* epoll worker threads; 0 until resolved */
   unsigned long max_name;     /* longest decoded name (bytes) before 414 */
   unsigned long conn_timeout; /* idle seconds before a connection is closed */

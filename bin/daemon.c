@@ -37,6 +37,11 @@
 /* The listen queue asked of the kernel (which caps it at somaxconn). */
 #define LISTEN_BACKLOG 4096
 
+/* The admin listener's connections: a scraper and a few probes each keep
+ * one; more only lets a stranger who reaches it hold memory. */
+#define ADMIN_CONNECTION_LIMIT 16
+#define ADMIN_LISTEN_BACKLOG 64
+
 struct daemon {
   struct server srv;        /* what the adapter's callbacks see */
   struct MHD_Daemon *mhd;
@@ -44,6 +49,9 @@ struct daemon {
   int listen_fd;            /* after daemon_stop_accepting(): ours to close */
   int activated;            /* the socket came from systemd */
   int quiesced;
+  struct server admin_srv;  /* --admin-port: the same, for the ops endpoints */
+  struct MHD_Daemon *admin; /* NULL without --admin-port */
+  int admin_fd;             /* after daemon_stop_accepting(): ours to close */
 };
 
 static void version_json(struct server *srv)
@@ -65,9 +73,9 @@ static void version_json(struct server *srv)
   srv->version_len = n > 0 && (size_t)n < sizeof srv->version_json ? (size_t)n : 0;
 }
 
-/* The address to bind into *ss, and MHD_USE_IPv6 into *flags when it is
- * one; with a socket from systemd, only the flag.  0, or -1 (logged). */
-static int bind_address(const struct server_config *cfg, int listen_fd,
+/* The address bind:port into *ss, and MHD_USE_IPv6 into *flags when it
+ * is one; with a socket from systemd, only the flag.  0, or -1 (logged). */
+static int bind_address(const char *bind, unsigned long port, int listen_fd,
                         struct sockaddr_storage *ss, unsigned *flags)
 {
   struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -79,15 +87,15 @@ static int bind_address(const struct server_config *cfg, int listen_fd,
     socklen_t len = sizeof bound;
     if (getsockname(listen_fd, (struct sockaddr *)&bound, &len) == 0 && bound.ss_family == AF_INET6)
       *flags |= MHD_USE_IPv6;
-  } else if (inet_pton(AF_INET, cfg->bind, &sin->sin_addr) == 1) {
+  } else if (inet_pton(AF_INET, bind, &sin->sin_addr) == 1) {
     sin->sin_family = AF_INET;
-    sin->sin_port = htons((unsigned short)cfg->port);
-  } else if (inet_pton(AF_INET6, cfg->bind, &sin6->sin6_addr) == 1) {
+    sin->sin_port = htons((unsigned short)port);
+  } else if (inet_pton(AF_INET6, bind, &sin6->sin6_addr) == 1) {
     sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons((unsigned short)cfg->port);
+    sin6->sin6_port = htons((unsigned short)port);
     *flags |= MHD_USE_IPv6;
   } else {
-    log_msg(LOG_ERROR, "cannot listen on '%s': not an IP address", cfg->bind);
+    log_msg(LOG_ERROR, "cannot listen on '%s': not an IP address", bind);
     return -1;
   }
   return 0;
@@ -97,6 +105,7 @@ static int bind_address(const struct server_config *cfg, int listen_fd,
  * reaper when there is one.  0, or -1 (logged). */
 static int server_init(struct server *srv, const struct server_config *cfg)
 {
+  srv->listener = cfg->admin_port != 0 ? ROUTE_PUBLIC : ROUTE_ALL;
   srv->max_name = cfg->max_name;
   srv->conn_memory = cfg->conn_memory;
   memcpy(srv->default_lang, cfg->default_lang, sizeof srv->default_lang);
@@ -134,6 +143,24 @@ static int tls_flags(const struct server_config *cfg, unsigned *flags)
   return 0;
 }
 
+/* The adapter's callbacks for srv, the same on every listener; o has
+ * ADAPTER_OPTIONS entries, the last one MHD_OPTION_END. */
+#define ADAPTER_OPTIONS 6
+
+static void adapter_options(struct server *srv, struct MHD_OptionItem *o)
+{
+  const struct MHD_OptionItem items[ADAPTER_OPTIONS] = {
+    /* first, so that no message goes to stderr unformatted */
+    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)adapter_on_log, srv},
+    {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
+    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
+    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
+    {MHD_OPTION_END, 0, NULL},
+  };
+  memcpy(o, items, sizeof items);
+}
+
 /* libmicrohttpd with the adapter's callbacks and cfg's limits.  The
  * options are arrays (MHD_OPTION_ARRAY): an optional one is an
  * MHD_OPTION_END entry, never a missing argument. */
@@ -149,15 +176,10 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES},
     {MHD_OPTION_END, 0, NULL},
   };
+  struct MHD_OptionItem callbacks[ADAPTER_OPTIONS];
   struct MHD_OptionItem options[] = {
-    /* first, so that no message goes to stderr unformatted */
-    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)adapter_on_log, srv},
     {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
      listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : (void *)(uintptr_t)ss},
-    {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)adapter_keep_raw, NULL},
-    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)adapter_on_uri, srv},
-    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)adapter_on_completed, srv},
-    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notify, srv},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
@@ -167,9 +189,56 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {MHD_OPTION_END, 0, NULL},
   };
 
+  adapter_options(srv, callbacks);
   return MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, adapter_on_request, srv,
-                          MHD_OPTION_ARRAY, options, MHD_OPTION_ARRAY, tls_options,
-                          MHD_OPTION_END);
+                          MHD_OPTION_ARRAY, callbacks, MHD_OPTION_ARRAY, options,
+                          MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
+}
+
+/*
+ * The admin listener (--admin-port): the same adapter with the ops
+ * endpoints only, on one thread with a few connections, plain HTTP.  It
+ * shares the public daemon's readiness, counters and header deadline, so
+ * /metrics counts both and /readyz turns 503 on both at once.  0, or -1
+ * (logged).
+ */
+static int start_admin(struct daemon *d, const struct server_config *cfg)
+{
+  struct sockaddr_storage ss;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+  struct server *srv = &d->admin_srv;
+
+  if (bind_address(cfg->admin_bind, cfg->admin_port, -1, &ss, &flags) != 0)
+    return -1;
+  srv->listener = ROUTE_ADMIN;
+  srv->max_name = d->srv.max_name;
+  srv->acc = d->srv.acc;
+  srv->deadline = d->srv.deadline;
+  atomic_init(&srv->not_ready, 1);
+  atomic_init(&srv->draining, 0);
+  memcpy(srv->version_json, d->srv.version_json, sizeof srv->version_json);
+  srv->version_len = d->srv.version_len;
+  memcpy(srv->default_lang, d->srv.default_lang, sizeof srv->default_lang);
+  struct MHD_OptionItem callbacks[ADAPTER_OPTIONS];
+  struct MHD_OptionItem options[] = {
+    {MHD_OPTION_SOCK_ADDR, 0, &ss},
+    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
+    {MHD_OPTION_CONNECTION_LIMIT, ADMIN_CONNECTION_LIMIT, NULL},
+    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
+    {MHD_OPTION_LISTEN_BACKLOG_SIZE, ADMIN_LISTEN_BACKLOG, NULL},
+    {MHD_OPTION_END, 0, NULL},
+  };
+
+  adapter_options(srv, callbacks);
+  d->admin = MHD_start_daemon(flags, (uint16_t)cfg->admin_port, NULL, NULL, adapter_on_request, srv,
+                              MHD_OPTION_ARRAY, callbacks, MHD_OPTION_ARRAY, options,
+                              MHD_OPTION_END);
+  if (d->admin == NULL) {
+    log_msg(LOG_ERROR, "cannot listen on %s port %lu for --admin-port (in use, or not allowed)",
+            cfg->admin_bind, cfg->admin_port);
+    return -1;
+  }
+  return 0;
 }
 
 struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
@@ -179,13 +248,15 @@ struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
   struct daemon *d;
 
-  if (bind_address(cfg, listen_fd, &ss, &flags) != 0 || tls_flags(cfg, &flags) != 0)
+  if (bind_address(cfg->bind, cfg->port, listen_fd, &ss, &flags) != 0 ||
+      tls_flags(cfg, &flags) != 0)
     return NULL;
   if ((d = calloc(1, sizeof *d)) == NULL) {
     log_msg(LOG_ERROR, "out of memory");
     return NULL;
   }
   d->listen_fd = -1;
+  d->admin_fd = -1;
   d->activated = listen_fd >= 0;
   if (server_init(&d->srv, cfg) != 0) {
     free(d);
@@ -202,7 +273,18 @@ struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
     return NULL;
   }
   d->trim = memtrim_start(metrics_connections);
+  if (cfg->admin_port != 0 && start_admin(d, cfg) != 0) {
+    daemon_stop(d);
+    return NULL;
+  }
   return d;
+}
+
+unsigned daemon_admin_port(const struct daemon *d)
+{
+  const union MHD_DaemonInfo *info =
+    d->admin != NULL ? MHD_get_daemon_info(d->admin, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+  return info != NULL ? info->port : 0;
 }
 
 unsigned daemon_port(const struct daemon *d)
@@ -214,12 +296,15 @@ unsigned daemon_port(const struct daemon *d)
 void daemon_set_ready(struct daemon *d, int ready)
 {
   atomic_store(&d->srv.not_ready, !ready);
+  atomic_store(&d->admin_srv.not_ready, !ready);
 }
 
 void daemon_begin_drain(struct daemon *d)
 {
   atomic_store(&d->srv.not_ready, 1);
   atomic_store(&d->srv.draining, 1);
+  atomic_store(&d->admin_srv.not_ready, 1);
+  atomic_store(&d->admin_srv.draining, 1);
 }
 
 /*
@@ -272,6 +357,12 @@ void daemon_stop_accepting(struct daemon *d)
 
   if (d->quiesced)
     return;
+  /* The admin listener stops with the public one, at once: a scrape or
+   * probe refused now is retried against another instance. */
+  if (d->admin != NULL && (fd = MHD_quiesce_daemon(d->admin)) != MHD_INVALID_SOCKET) {
+    d->admin_fd = fd;
+    shutdown(fd, SHUT_RDWR);
+  }
   info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_LISTEN_FD);
   if (!d->activated && info != NULL && info->listen_fd != MHD_INVALID_SOCKET &&
       drop_new_handshakes(info->listen_fd) == 0)
@@ -304,9 +395,13 @@ void daemon_stop(struct daemon *d)
   if (d == NULL)
     return;
   memtrim_stop(d->trim);
+  if (d->admin != NULL)
+    MHD_stop_daemon(d->admin);
   MHD_stop_daemon(d->mhd);
   deadline_stop(d->srv.deadline);
   if (d->listen_fd >= 0)
     close(d->listen_fd);
+  if (d->admin_fd >= 0)
+    close(d->admin_fd);
   free(d);
 }

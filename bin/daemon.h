@@ -13,13 +13,17 @@ struct daemon;
 /*
  * Starts listening as cfg says, or serves the already listening socket
  * listen_fd (socket activation) when it is >= 0; cfg->bind and cfg->port
- * are then not used.  NULL on failure (logged).  Not ready until
- * daemon_set_ready().
+ * are then not used.  With cfg->admin_port, a second listener serves the
+ * ops endpoints (and /metrics only there).  NULL on failure (logged).
+ * Not ready until daemon_set_ready().
  */
 struct daemon *daemon_start(const struct server_config *cfg, int listen_fd);
 
 /* The port actually bound (cfg->port may be 0). */
 unsigned daemon_port(const struct daemon *d);
+
+/* The admin listener's port (--admin-port), or 0 when there is none. */
+unsigned daemon_admin_port(const struct daemon *d);
 
 /* /readyz answers 200 when ready, 503 otherwise. */
 void daemon_set_ready(struct daemon *d, int ready);
@@ -32,7 +36,8 @@ void daemon_set_ready(struct daemon *d, int ready);
 void daemon_begin_drain(struct daemon *d);
 
 /*
- * Shutdown, second step: no new connection is accepted.  New connection
+ * Shutdown, second step: no new connection is accepted (the admin
+ * listener stops at once).  New connection
  * attempts are dropped, connections already waiting in the listen queue
  * are taken and served (up to a second); then a socket this process bound
  * stops listening, so connecting is refused at once.  A socket from socket

@@ -29,9 +29,94 @@
  * are idle keep-alive ones: they are closed without waiting longer. */
 #define IDLE_GRACE_NS 1000000000L
 
-static const char *signame(int sig)
+/*
+ * What each signal an operator may send does (greet-server(1), SIGNALS).
+ * Blocked in every thread and taken only by sigwait() in main():
+ *   SIGTERM, SIGINT, SIGQUIT  the drain, then exit 0;
+ *   SIGHUP                    a log line: the configuration is read once
+ *                             at start, there is nothing to reload;
+ *   SIGUSR1, SIGUSR2          a log line with the open connections and
+ *                             the requests in flight;
+ *   any other that would end the process (SIGALRM, SIGVTALRM, SIGPROF,
+ *   SIGIO, SIGPWR, SIGSTKFLT, the real-time ones)  a log line, ignored.
+ * Not blocked: SIGPIPE and SIGXFSZ are ignored (a write fails with EPIPE
+ * or EFBIG instead: a signal for them, taken here, would log a line that
+ * raises the next one); the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGABRT, SIGTRAP, SIGSYS) keep their default, a core dump, since
+ * nothing can be trusted after one; job control (SIGTSTP, SIGTTIN,
+ * SIGTTOU, SIGCONT), SIGCHLD, SIGWINCH and SIGURG keep theirs, which
+ * never end the process; SIGKILL and SIGSTOP cannot be caught.
+ */
+static void handled_signals(sigset_t *set)
 {
-  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+  static const int keep_default[] = {
+    SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
+    SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGCHLD, SIGWINCH, SIGURG, SIGPIPE, SIGXFSZ,
+  };
+
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+  sigfillset(set);
+  for (size_t i = 0; i < sizeof keep_default / sizeof keep_default[0]; i++)
+    sigdelset(set, keep_default[i]);
+}
+
+static int is_stop_signal(int sig)
+{
+  return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT;
+}
+
+/* The signal's name as kill -l spells it, with the SIG prefix. */
+static const char *signame(int sig, char *buf, size_t cap)
+{
+  static const struct { int sig; const char *name; } names[] = {
+    {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}, {SIGHUP, "SIGHUP"},
+    {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGALRM, "SIGALRM"}, {SIGVTALRM, "SIGVTALRM"},
+    {SIGPROF, "SIGPROF"}, {SIGIO, "SIGIO"},
+#ifdef SIGPWR
+    {SIGPWR, "SIGPWR"},
+#endif
+#ifdef SIGSTKFLT
+    {SIGSTKFLT, "SIGSTKFLT"},
+#endif
+  };
+
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].sig == sig)
+      return names[i].name;
+#ifdef SIGRTMIN
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+    int n = sig - SIGRTMIN, m = SIGRTMAX - sig;
+    if (m == 0)
+      snprintf(buf, cap, "SIGRTMAX");
+    else if (n <= m)
+      snprintf(buf, cap, "SIGRTMIN+%d", n);
+    else
+      snprintf(buf, cap, "SIGRTMAX-%d", m);
+    return buf;
+  }
+#endif
+  snprintf(buf, cap, "signal %d", sig);
+  return buf;
+}
+
+/* A signal that does not stop the server: its log line.  Returns whether
+ * sig is one that does. */
+static int stop_requested(int sig)
+{
+  char name[32];
+
+  if (sig == 0 || is_stop_signal(sig))
+    return sig != 0;
+  if (sig == SIGHUP)
+    log_msg(LOG_INFO, "SIGHUP: nothing to reload (the configuration is read at start); "
+                      "still serving");
+  else if (sig == SIGUSR1 || sig == SIGUSR2)
+    log_msg(LOG_INFO, "%s: %ld connections open, %ld requests in flight; still serving",
+            signame(sig, name, sizeof name), daemon_connections(), daemon_in_flight());
+  else
+    log_msg(LOG_WARN, "%s: ignored; SIGTERM stops the server", signame(sig, name, sizeof name));
+  return 0;
 }
 
 /*
@@ -63,6 +148,22 @@ static int wait_signal(const sigset_t *set, long long ns, unsigned long long wat
       return sig;
     if (errno == EAGAIN && ping > 0)
       service_notify("WATCHDOG=1");
+  }
+}
+
+/* Like wait_signal(), but only a stop signal ends the wait; the others
+ * are logged and the wait goes on until its deadline. */
+static int wait_stop(const sigset_t *set, long long ns, unsigned long long watchdog_usec)
+{
+  long long deadline = ns >= 0 ? (long long)mono_ns() + ns : -1;
+
+  for (;;) {
+    long long left = deadline >= 0 ? deadline - (long long)mono_ns() : -1;
+    if (deadline >= 0 && left <= 0)
+      return 0;
+    int sig = wait_signal(set, left, watchdog_usec);
+    if (sig == 0 || stop_requested(sig))
+      return sig;
   }
 }
 
@@ -114,7 +215,7 @@ static void drain(struct daemon *srv, const struct server_config *cfg, const sig
 {
   int hurry = 0;
   if (cfg->drain_delay > 0)
-    hurry = wait_signal(stop, (long long)cfg->drain_delay * 1000000000LL, watchdog) != 0;
+    hurry = wait_stop(stop, (long long)cfg->drain_delay * 1000000000LL, watchdog) != 0;
   daemon_stop_accepting(srv);
 
   long long deadline = (long long)mono_ns() + (long long)cfg->shutdown_timeout * 1000000000LL;
@@ -134,20 +235,21 @@ static void drain(struct daemon *srv, const struct server_config *cfg, const sig
       log_msg(LOG_WARN, "shutdown timeout: closing %ld requests in flight", in_flight);
       break;
     }
-    hurry = wait_signal(stop, DRAIN_POLL_NS, 0) != 0;
+    hurry = wait_stop(stop, DRAIN_POLL_NS, 0) != 0;
   }
 }
 
 /*
- * SIGINT and SIGTERM are blocked before the daemon starts, so every thread
- * libmicrohttpd creates inherits the mask and the signals can only be
- * taken here, by sigwait(): no handler runs in a worker thread mid-request.
+ * The signals of handled_signals() are blocked before the daemon starts,
+ * so every thread libmicrohttpd creates inherits the mask and they can
+ * only be taken here, by sigwait(): no handler runs in a worker thread
+ * mid-request.
  *
  * Shutdown: readiness turns 503 and responses say "Connection: close"
  * (daemon_begin_drain); after --drain-delay the listening socket stops
  * accepting; requests in flight get up to --shutdown-timeout to finish;
  * then every connection is closed and the process exits 0.  A second
- * signal skips what is left of the wait.
+ * stop signal skips what is left of the wait.
  */
 int main(int argc, char **argv)
 {
@@ -166,13 +268,11 @@ int main(int argc, char **argv)
   log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
   one_malloc_arena();
 
-  signal(SIGPIPE, SIG_IGN);
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
+  handled_signals(&stop);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-  listen_fd = service_listen_fd();
+  if (service_listen_fd(&listen_fd) != 0)
+    return 2;
   srv = daemon_start(&cfg, listen_fd);
   if (srv == NULL)
     return 1;
@@ -180,12 +280,16 @@ int main(int argc, char **argv)
   describe(&cfg, listen_fd, daemon_port(srv), where, sizeof where);
   log_msg(LOG_INFO, "listening on %s (%lu thread%s%s)", where, cfg.threads,
           cfg.threads == 1 ? "" : "s", listen_fd >= 0 ? ", socket from the service manager" : "");
+  if (daemon_admin_port(srv) != 0)
+    log_msg(LOG_INFO, "admin listener on http://%s%s%s:%u (/metrics, /livez, /healthz, /readyz, "
+            "/version)", strchr(cfg.admin_bind, ':') ? "[" : "", cfg.admin_bind,
+            strchr(cfg.admin_bind, ':') ? "]" : "", daemon_admin_port(srv));
   service_notify("READY=1");
 
   unsigned long long watchdog = service_watchdog_usec();
-  sig = wait_signal(&stop, -1, watchdog);
-  log_msg(LOG_INFO, "%s: draining (drain delay %lus, shutdown timeout %lus)", signame(sig),
-          cfg.drain_delay, cfg.shutdown_timeout);
+  sig = wait_stop(&stop, -1, watchdog);
+  log_msg(LOG_INFO, "%s: draining (drain delay %lus, shutdown timeout %lus)",
+          signame(sig, where, sizeof where), cfg.drain_delay, cfg.shutdown_timeout);
   service_notify("STOPPING=1");
   daemon_begin_drain(srv);
 

@@ -30,13 +30,6 @@ const char *negotiate_content_type(enum neg_media m)
   return media[m].content_type;
 }
 
-/* tchar (RFC 9110 section 5.6.2) */
-static int tchar(unsigned char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 static int ieq(const char *s, size_t n, const char *lit)
 {
   size_t i;
@@ -53,7 +46,7 @@ static int ieq(const char *s, size_t n, const char *lit)
 static size_t token(const char *p, const char *end)
 {
   const char *s = p;
-  while (p < end && tchar((unsigned char)*p))
+  while (p < end && is_tchar((unsigned char)*p))
     p++;
   return (size_t)(p - s);
 }

@@ -135,17 +135,23 @@ static greet_status name_check(const struct route_request *req, const char *seg,
 
 enum ops { OPS_LIVEZ, OPS_READYZ, OPS_VERSION, OPS_METRICS, OPS_LANGUAGES };
 
+/* on: the listeners an endpoint is served on, as bits of
+ * enum route_listener; elsewhere it answers 404. */
+#define ON(l) (1u << (l))
+#define ON_ANY (ON(ROUTE_ALL) | ON(ROUTE_PUBLIC) | ON(ROUTE_ADMIN))
+
 static const struct {
   const char *name;
   size_t len;
   enum ops what;
+  unsigned on;
 } ops_paths[] = {
-  {LIT("livez"), OPS_LIVEZ},
-  {LIT("healthz"), OPS_LIVEZ},
-  {LIT("readyz"), OPS_READYZ},
-  {LIT("version"), OPS_VERSION},
-  {LIT("metrics"), OPS_METRICS},
-  {LIT("languages"), OPS_LANGUAGES},
+  {LIT("livez"), OPS_LIVEZ, ON_ANY},
+  {LIT("healthz"), OPS_LIVEZ, ON_ANY},
+  {LIT("readyz"), OPS_READYZ, ON_ANY},
+  {LIT("version"), OPS_VERSION, ON_ANY},
+  {LIT("metrics"), OPS_METRICS, ON(ROUTE_ALL) | ON(ROUTE_ADMIN)},
+  {LIT("languages"), OPS_LANGUAGES, ON(ROUTE_ALL) | ON(ROUTE_PUBLIC)},
 };
 
 /* The name /languages links to: the query's "name" (decoded as a form
@@ -357,11 +363,15 @@ void route_request(const struct route_request *req, char *buf, size_t cap,
   if (nseg == 1) {
     for (size_t i = 0; i < sizeof ops_paths / sizeof ops_paths[0]; i++)
       if (target_segment_is(seg[0], seg_len[0], ops_paths[i].name, ops_paths[i].len)) {
-        ops(req, ops_paths[i].what, buf, cap, res);
+        if (ops_paths[i].on & ON(req->listener))
+          ops(req, ops_paths[i].what, buf, cap, res);
+        else
+          answer(res, 404, LIT("Not Found\n"));
         return;
       }
   }
-  if (nseg != 2 || seg_len[1] == 0 || !target_segment_is(seg[0], seg_len[0], LIT("greet"))) {
+  if (nseg != 2 || seg_len[1] == 0 || !target_segment_is(seg[0], seg_len[0], LIT("greet")) ||
+      req->listener == ROUTE_ADMIN) {
     if (nseg >= 2 && (st = target_segment_check(seg[1], seg_len[1])) != GREET_OK)
       answer_bad(res, buf, cap, st);
     else

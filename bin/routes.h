@@ -14,8 +14,18 @@
  * answer for names up to max_name bytes (MAX_NAME_LIMIT at most). */
 #define ROUTE_BODY_CAP(max_name) ((max_name) + 128u)
 
+/* Which listener a request came in on (--admin-port). */
+enum route_listener {
+  ROUTE_ALL,              /* the only one: every endpoint (the default) */
+  ROUTE_PUBLIC,           /* the public one beside an admin listener: all
+                           * but /metrics, which answers 404 */
+  ROUTE_ADMIN,            /* the admin listener: /metrics, the probes and
+                           * /version; the rest answers 404 */
+};
+
 struct route_request {
   const char *method;     /* method token, case-sensitive, NUL-terminated */
+  enum route_listener listener;
   const char *target;     /* raw request target, query and any fragment
                            * included: not decoded in any way */
   size_t target_len;

@@ -79,6 +79,14 @@ static inline int is_ows(char c)
   return c == ' ' || c == '\t';
 }
 
+/* A token character (RFC 9110 section 5.6.2): what field names, media
+ * types and their parameters are made of. */
+static inline int is_tchar(unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
 /* p moved past any optional whitespace before end. */
 static inline const char *skip_ows(const char *p, const char *end)
 {

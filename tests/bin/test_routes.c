@@ -672,3 +672,32 @@ Test(ops_routes, metrics_grow)
     free(block);
   }
 }
+
+/* Each listener serves its endpoints and answers 404 for the rest:
+ * every path on every listener, against the single port's answer. */
+Test(ops_routes, listeners)
+{
+  static const struct {
+    const char *target;
+    unsigned on;   /* bits: ROUTE_ALL, ROUTE_PUBLIC, ROUTE_ADMIN */
+  } paths[] = {
+    {"/livez", 7}, {"/healthz", 7}, {"/readyz", 7}, {"/version", 7},
+    {"/metrics", 1 | 4}, {"/languages", 1 | 2}, {"/greet/Ann", 1 | 2}, {"/nope", 0},
+  };
+  static const enum route_listener listeners[] = {ROUTE_ALL, ROUTE_PUBLIC, ROUTE_ADMIN};
+  static char buf[ROUTE_BODY_CAP(1024)];
+
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    for (size_t l = 0; l < 3; l++) {
+      struct route_request req = {.method = "GET", .listener = listeners[l],
+                                  .target = paths[i].target, .target_len = strlen(paths[i].target),
+                                  .max_name = 1024, .version = VERSION_TEXT,
+                                  .version_len = strlen(VERSION_TEXT), .metrics = fake_metrics};
+      struct route_response res;
+      route_request(&req, buf, sizeof buf, &res);
+      unsigned want = (paths[i].on >> l) & 1u ? 200 : 404;
+      cr_expect_eq(res.status, want, "%s on listener %zu: %u, want %u", paths[i].target, l,
+                   res.status, want);
+    }
+  }
+}

@@ -240,6 +240,34 @@ def item6(t):
             r = ex.responses[0] if ex.responses else None
             t.ok(r is not None and r.status == want[0] and (r.header("content-type") or "").startswith(want[1]),
                  "6: Accept on two lines %s: %d %s" % (lines, want[0], want[1]), ht.describe(ex, 10))
+        # every way of splitting a list into lines (at its commas, empty
+        # lines among them) answers as the list on one line does
+        lists = (("Accept", ["image/png", "text/html;q=0.5", "application/json;q=0.9", "*/*;q=0.1"]),
+                 ("Accept", ["image/png", "text/plain;q=0"]),
+                 ("Accept-Language", ["xx", "de;q=0.2", "fr;q=0.8", "*;q=0.1"]))
+        for name, elems in lists:
+            def answer(lines):
+                data = ("GET /greet/Ann HTTP/1.1\r\nHost: x\r\n%s\r\n" %
+                        "".join("%s: %s\r\n" % (name, v) for v in lines)).encode()
+                ex = ht.exchange(srv, data)
+                r = ex.responses[0] if ex.responses else None
+                return r and (r.status, r.header("content-type"), r.header("content-language"), r.body)
+            want = answer([", ".join(elems)])
+            for mask in range(1 << (len(elems) - 1)):
+                lines, cur = [], [elems[0]]
+                for i, e in enumerate(elems[1:]):
+                    if mask >> i & 1:
+                        lines.append(", ".join(cur))
+                        cur = [e]
+                    else:
+                        cur.append(e)
+                lines.append(", ".join(cur))
+                if mask & 1:
+                    lines.insert(1, "")
+                got = answer(lines)
+                t.ok(got == want and want is not None and want[0] in (200, 406),
+                     "6: %s as %d lines %r answers as on one line" % (name, len(lines), lines),
+                     "%r vs %r" % (got, want))
         data = b"GET /greet/Ann HTTP/1.1\r\nHost: x\r\nAccept-Language: xx\r\nAccept-Language: fr\r\n\r\n"
         ex = ht.exchange(srv, data)
         r = ex.responses[0] if ex.responses else None

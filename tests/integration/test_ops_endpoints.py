@@ -6,8 +6,11 @@ options that govern them (--help, environment, invalid values)."""
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import greettest  # noqa: E402
@@ -91,7 +94,8 @@ def config(t):
                       ("--connection-memory", "GREET_CONNECTION_MEMORY"),
                       ("--log-format", "GREET_LOG_FORMAT"), ("--log-level", "GREET_LOG_LEVEL"),
                       ("access-log", "GREET_ACCESS_LOG"), ("--shutdown-timeout", "GREET_SHUTDOWN_TIMEOUT"),
-                      ("--drain-delay", "GREET_DRAIN_DELAY")]:
+                      ("--drain-delay", "GREET_DRAIN_DELAY"),
+                      ("--admin-port", "GREET_ADMIN_PORT"), ("--admin-bind", "GREET_ADMIN_BIND")]:
         t.ok(flag in out.stdout and env in out.stdout, "--help lists %s and %s" % (flag, env))
     bad = [["--log-format=xml"], ["--log-level", "loud"], ["--access-log=maybe"],
            ["--shutdown-timeout=-1"], ["--shutdown-timeout=3601"], ["--drain-delay=x"],
@@ -117,11 +121,79 @@ def config(t):
         t.ok('"path":"/greet/flag"' in srv.stdout_text(), "the flag wins over the environment")
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def admin_get(port, path):
+    """(status, body) of GET path on 127.0.0.1:port, or None when refused."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+            st, _, body = greettest.read_response(s)
+            return st, body
+    except OSError:
+        return None
+
+
+# (path, served on the public port beside --admin-port, served on it)
+ADMIN_SPLIT = (("/metrics", False, True), ("/livez", True, True), ("/healthz", True, True),
+               ("/readyz", True, True), ("/version", True, True), ("/languages", True, False),
+               ("/greet/Ann", True, False))
+
+
+def admin_listener(t):
+    """--admin-port (or GREET_ADMIN_PORT): /metrics only there, the probes
+    and /version on both, the greetings only on the public port; /readyz
+    turns 503 on both at the drain, and the admin port stops with the
+    public one.  Without it, everything is on the one port."""
+    with greettest.Server() as srv:
+        for path, _, _ in ADMIN_SPLIT:
+            t.eq(srv.request("GET", path)[0], 200, "one port: %s served" % path)
+    for how in ("flag", "env"):
+        port = free_port()
+        args, env = (["--admin-port", str(port)], None) if how == "flag" else ([], {"GREET_ADMIN_PORT": port})
+        with greettest.Server(args=args + ["--drain-delay", "2"], env=env) as srv:
+            for path, public, admin in ADMIN_SPLIT:
+                t.eq(srv.request("GET", path)[0], 200 if public else 404,
+                     "%s: %s on the public port: %s" % (how, path, 200 if public else 404))
+                got = admin_get(port, path)
+                t.eq(got and got[0], 200 if admin else 404,
+                     "%s: %s on the admin port: %s" % (how, path, 200 if admin else 404))
+            _, body = admin_get(port, "/metrics")
+            t.ok(b'http_requests_total{method="GET",code="404"}' in body,
+                 "%s: the admin /metrics counts the public port's requests" % how)
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            t.eq(srv.request("GET", "/readyz")[0], 503, "%s: draining: /readyz 503 on the public port" % how)
+            got = admin_get(port, "/readyz")
+            t.eq(got and got[0], 503, "%s: draining: /readyz 503 on the admin port" % how)
+            time.sleep(2.0)
+            t.eq(admin_get(port, "/livez"), None, "%s: after --drain-delay the admin port is closed" % how)
+            code = srv.stop()
+            t.eq(code, 0, "%s: exit 0" % how)
+            t.ok(("admin listener on http://127.0.0.1:%d" % port) in srv.stdout_text(),
+                 "%s: the start logs the admin listener" % how, srv.stdout_text()[-400:])
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        r = greettest.run_server([greettest.server_binary(), "--port=0", "--admin-port=%d" % busy.getsockname()[1]],
+                                 text=True, timeout=10)
+        t.ok(r.returncode == 1 and "--admin-port" in r.stdout + r.stderr,
+             "an admin port in use: exit 1 naming --admin-port", "%r %r" % (r.returncode, r.stdout[-300:]))
+    finally:
+        busy.close()
+
+
 def main():
     t = greettest.TAP()
     t.run(endpoints)
     t.run(request_ids)
     t.run(config)
+    t.run(admin_listener)
     return t.done()
 
 
