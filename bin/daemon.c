@@ -212,6 +212,8 @@ static int start_admin(struct daemon *d, const struct server_config *cfg)
     return -1;
   srv->listener = ROUTE_ADMIN;
   srv->max_name = d->srv.max_name;
+  srv->conn_memory = d->srv.conn_memory;
+  srv->connection_limit = d->srv.connection_limit;  /* the public port's, for the alert */
   srv->acc = d->srv.acc;
   srv->deadline = d->srv.deadline;
   atomic_init(&srv->not_ready, 1);
