@@ -306,7 +306,7 @@ class Outcome:
         self.closed = False
         self.responses = []
         self.failures = []
-        self.unread = 0          # complete requests whose answer is unknowable (RST)
+        self.unread = 0          # requests whose answer is unknowable (RST)
         self.sent_complete = 0
 
 
@@ -333,6 +333,14 @@ def run_script(ctx, s):
         bounds.append(pos)
     complete = [b <= cut for b in bounds]
     o.sent_complete = sum(complete)
+    # requests whose head was sent whole: the server may answer one of them
+    # (a rejection) before its body has arrived
+    heads, start = 0, 0
+    for q in reqs:
+        end = q["data"].find(b"\r\n\r\n")
+        end = start + (end + 4 if end >= 0 else len(q["data"]))
+        heads += end <= cut
+        start += len(q["data"])
     # framing: answers allowed up to and including the first that closes
     allowed = 0
     for i, q in enumerate(reqs):
@@ -385,7 +393,11 @@ def run_script(ctx, s):
                     time.sleep(s["pause"])
         t_sent = time.monotonic()
         if s["ending"] == "rst":
-            o.unread = sum(complete)
+            # what was read before the reset was seen; any other request
+            # with its head sent may have been answered, unread, or not
+            rs, _, _ = ht.parse_responses(o.raw, False, methods)
+            o.responses = final_responses(rs)
+            o.unread = max(0, heads - len(o.responses))
             ht.rst_close(sock)
             sock = None
             return o
