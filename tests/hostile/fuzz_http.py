@@ -404,6 +404,11 @@ def run_script(ctx, s):
         if s["ending"] == "fin":
             try:
                 if s.get("tls"):
+                    # TLS has no half-close: unwrap() sends close_notify and
+                    # reads up to the server's, dropping the answers that
+                    # come before it, so those not read yet are unknowable
+                    rs, _, _ = ht.parse_responses(o.raw, False, methods)
+                    o.unread = max(0, heads - len(final_responses(rs)))
                     sock = sock.unwrap()
                 sock.shutdown(socket.SHUT_WR)
             except (OSError, ValueError, ssl.SSLError):
