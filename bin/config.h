@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h - greet-server's settings: defaults, environment, command line.
  */

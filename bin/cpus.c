@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpus.c - the CPUs greet-server may use: affinity mask and cgroup limit.
  */

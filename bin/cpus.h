@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpus.h - how many CPUs greet-server may use, for its default --threads.
  */

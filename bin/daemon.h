@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.h - greet-server's daemon: starts libmicrohttpd with the adapter
  * (adapter.c) behind it, and stops it in two steps so that no client that

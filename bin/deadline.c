@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * deadline.c - connection records, shards and the reaper thread behind
  * --header-timeout (see deadline.h for the why).

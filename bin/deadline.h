@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * deadline.h - the request deadline of greet-server (--header-timeout):
  * each request must arrive whole (request line, headers and any body)

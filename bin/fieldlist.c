@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fieldlist.c - the last element of a comma-separated field value.
  */

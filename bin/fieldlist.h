@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fieldlist.h - HTTP field values that are comma-separated lists
  * (RFC 9110 section 5.6.1), as X-Forwarded-For and Transfer-Encoding are.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * forwarded.c - the client address from X-Forwarded-For.
  */

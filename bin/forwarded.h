@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * forwarded.h - the client address a trusted proxy reports in
  * X-Forwarded-For (--trust-proxy).

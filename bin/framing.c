@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * framing.c - Host and message framing checks (see framing.h).
  *

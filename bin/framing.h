@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * framing.h - the header checks libmicrohttpd 0.9.75 does not make:
  * Host (RFC 9112 section 3.2) and message framing (sections 6.1 and 6.3),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - lines built in a stack buffer by hand and written with one
  * write(2): no stdio (its lock would serialize the workers), no

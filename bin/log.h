@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h - greet-server's one logger: access lines and messages, JSON or
  * text, one line per write(2) on standard output.

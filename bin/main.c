@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - greet-server: configuration, start, wait for a signal, drain,
  * stop.

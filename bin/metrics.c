@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.c - per-thread counters, their sum, and the Prometheus text.
  *

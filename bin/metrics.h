@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.h - greet-server's Prometheus metrics: counted without locks on
  * the request path, rendered from a snapshot by a pure function.

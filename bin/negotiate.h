@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * negotiate.h - proactive content negotiation on the Accept field
  * (RFC 9110 section 12.5.1): which of the representations greet-server

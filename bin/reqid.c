@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reqid.c - request id check and generation.
  */
@@ -87,7 +88,7 @@ void reqid_random_hex(char *out, size_t words)
     for (size_t w = 0; w < words; w++) {
       uint64_t v = next();
       any |= v;
-      for (int i = 0; i < 8; i++, v >>= 8)
+      for (size_t i = 0; i < 8; i++, v >>= 8)
         memcpy(out + w * 16 + i * 2, hex_pairs + (v & 255) * 2, 2);
     }
   } while (any == 0 && words > 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reqid.h - request ids: the client's X-Request-Id when it is well
  * formed, otherwise 128 random bits in hex.

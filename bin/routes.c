@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * routes.c - GET /greet/<name> and the answers around it.
  *

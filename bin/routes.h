@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * routes.h - greet-server's routing: a pure function from a request line to
  * a response.  No libmicrohttpd types, no sockets, no globals: tested as

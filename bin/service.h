@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * service.h - the service manager's side: systemd socket activation and
  * sd_notify (READY=1, STOPPING=1, WATCHDOG=1).

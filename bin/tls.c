@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls.c - reads and checks the certificate and key once, at start, so
  * that a wrong path or file is an error naming the option (exit 2)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls.h - the certificate and private key of --tls-cert/--tls-key: read
  * and checked once at start, then handed to libmicrohttpd (GnuTLS).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greet.h - libgreet, the whole public API.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * accept.c - greet_accept_language(): pick a catalogue language from an
  * Accept-Language field value (RFC 9110 12.5.4, RFC 4647 3.4 lookup).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * catalogue.c - the built-in languages: tag, name, greeting, direction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * decode.c - greet_url_decode(): URL percent-decoding (RFC 3986 2.1).
  */

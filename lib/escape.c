@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * escape.c - greet_escape() and the output sink every 0.2 function writes
  * through: plain, HTML-escaped or JSON-escaped UTF-8.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greet-private.h - helpers shared by the files of libgreet.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lang.c - language tags: RFC 4647 matching against the catalogue,
  * listing it, and greeting in one of its languages.

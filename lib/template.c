@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * template.c - greeting templates: "Hi {name}, welcome!".
  *

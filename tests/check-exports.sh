@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check-exports.sh LIB MAPFILE
 #
 # The dynamic symbols LIB defines must be exactly the global: symbols of

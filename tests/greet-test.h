@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greet-test.h - the buffer checks shared by the tests of every function
  * that writes a caller buffer (decode, format, escape, lang, ...).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * header-c99.c - <greet.h> compiles on its own as ISO C99 with
  * -pedantic-errors and the project's warnings (greet.h promises it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // header-cxx.cpp - <greet.h> compiles as C++ and its functions link with C
 // linkage (the extern "C" guards), with -pedantic and the usual warnings.
 #include <greet.h>

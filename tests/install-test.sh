@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-test.sh BUILD_ROOT SOURCE_ROOT B_SANITIZE DOCS
 #
 # What a user gets from "meson install": installs the build into a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Static analysis of lib/ and bin/ with cppcheck and clang-tidy, over the
 # compile commands of the build being tested (so both see the same flags,
 # defines and generated headers as the compiler).

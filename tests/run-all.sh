@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every test in the two builds CI checks: a normal one and one with
 # AddressSanitizer + UndefinedBehaviorSanitizer (halting on the first
 # finding), both with -Werror, then every libFuzzer target for a

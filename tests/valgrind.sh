@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # valgrind.sh PROGRAM [ARGS...] - the exe_wrapper of "meson test --setup valgrind".
 #
 # Criterion runs every Test() in a child process it starts itself, so

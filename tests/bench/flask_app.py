@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The seed service as the benchmark runs it: Flask's development server,
 # GET /greet/<name> -> "Hello, <name>!" (text/html, as the seed answers).
 # Only the listening address comes from argv; Debian's python3-flask.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/bench/instructions.sh - instructions per request of an HTTP server,
 # counted by valgrind's callgrind, which does not depend on how busy the
 # machine is (the req/s of run.sh do).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mhd_baseline.c - the least a libmicrohttpd 0.9.75 greeting server can do.
  *

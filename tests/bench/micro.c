@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * micro.c - libgreet's hot functions against what they replace.
  *

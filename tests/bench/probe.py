@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """probe.py - HTTP checks and start-up timing for tests/bench/run.sh.
 
   probe.py wait PORT [SECONDS]      wait until GET /greet/John answers 200

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk done() hook for tests/bench/run.sh: one machine-readable line.
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N connect=N read=N write=N status=N timeout=N
 -- "status" counts answers that are not 2xx/3xx; latencies are in microseconds.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/bench/run.sh - greet-server against its dependency, nginx and the seed.
 #
 #   tests/bench/run.sh                      # full run: ~12 min with the defaults

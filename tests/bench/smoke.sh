@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/bench/smoke.sh - does the benchmark suite still run end to end?
 #
 #   tests/bench/smoke.sh        exit 0: it works, 77: a tool it needs is

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """summarize.py - tables, goals and charts from a tests/bench/run.sh results folder.
 
   summarize.py RESULTS_DIR        prints the tables; writes RESULTS_DIR/summary.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cpus.c - bin/cpus.c: the cgroup CPU limit read from made-up
  * /proc and /sys trees (both cgroup versions, nested limits, container

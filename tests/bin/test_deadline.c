@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_deadline.c - bin/deadline.c without libmicrohttpd: records on
  * socketpairs, a 100 ms deadline, and what the peer sees.

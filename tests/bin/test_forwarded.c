@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_forwarded.c - forwarded_client(): the last X-Forwarded-For element,
  * only when it is an address.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_framing.c - framing.c: which header sets are refused before the
  * body is read, with which status and message.

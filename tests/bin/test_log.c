@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_log.c - bin/log.c (escaping, access lines, messages), without a server: exact lines for fixed inputs and times.
  */

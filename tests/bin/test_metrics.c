@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_metrics.c - bin/metrics.c: the renderer as a pure function of a
  * snapshot, the method label set, and the per-thread shards adding up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_negotiate.c - bin/negotiate.c (Accept, RFC 9110 section 12.5.1)
  * and the negotiated answers of bin/routes.c, without sockets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_routes.c - bin/routes.c without sockets.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Throughput through the nginx gateway (docs/deploy/nginx/greet-gateway.conf)
 # with 1, 2 and 3 greet-server instances behind it, and straight to one
 # instance for comparison.  wrk on 127.0.0.1 only; rounds are interleaved

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """nginx as greet's gateway, run privately for tests and benchmarks.
 
 docs/deploy/nginx/greet-gateway.conf is the one gateway configuration; this

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The API gateway, for real: nginx with docs/deploy/nginx/greet-gateway.conf in
 front of three greet-server instances, all on 127.0.0.1.
 

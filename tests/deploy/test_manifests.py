@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The deployment files agree with what greet-server really serves.
 
 Parses every manifest in docs/deploy/k8s/base (PyYAML), docs/deploy/Containerfile

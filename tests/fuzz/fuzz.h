@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz.h - what the fuzz targets share: the libFuzzer entry point, a check
  * that reports and aborts, exact-size buffers, and a reference UTF-8

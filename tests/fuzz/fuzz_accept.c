@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_accept.c - libFuzzer target for greet_accept_language().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_format.c - libFuzzer target for greet_format().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_lang.c - libFuzzer target for greet_lang_lookup(), greet_lang_at()
  * and greet_format_lang().

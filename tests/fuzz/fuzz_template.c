@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_template.c - libFuzzer target for greet_template_validate() and
  * greet_template_format().

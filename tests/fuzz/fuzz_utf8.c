@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_utf8.c - libFuzzer target for greet_utf8_validate().
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets and runs each one for a bounded time,
 # starting from its committed corpus.  One line per target with the
 # executions, exec/s, coverage (cov: edges, ft: features) and the result;

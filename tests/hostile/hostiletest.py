@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared pieces of the hostile, flood and soak tests (Python 3 stdlib only).
 
 They start greet-server through tests/integration/greettest.py (the real

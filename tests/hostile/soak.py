@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Soak: a bounded run of mixed valid and invalid traffic against
 greet-server, watching its memory and file descriptors.
 

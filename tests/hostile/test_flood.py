@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Connection floods against greet-server started with a small
 --connection-limit (64), on 127.0.0.1.
 

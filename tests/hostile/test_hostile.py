@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hostile HTTP against greet-server: malformed, ambiguous and abusive
 requests over raw sockets on 127.0.0.1.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The libmicrohttpd 0.9.75 behaviours docs/security.md lists as known
 limitations, each checked with raw bytes on a socket to 127.0.0.1.
 

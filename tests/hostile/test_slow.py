@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Slow clients against greet-server, with slowhttptest (Debian package
 slowhttptest), on 127.0.0.1 only, while a normal client keeps asking.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * prog.c - an outside user of the installed libgreet, built by
  * tests/install-test.sh with nothing but the installed greet.h and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared pieces of greet-server's integration tests (Python 3 stdlib only).
 
 Each test script starts the real greet-server binary on 127.0.0.1 with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/integration/stress_shutdown.sh - repeats test_ops_shutdown's wrk
 # check many times, on a crowded machine, to catch a rare drain race.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A real browser against greet-server's HTML: headless Chromium loads
 /greet/<XSS payload> and right-to-left greetings, and the test proves the
 payload is shown as text and no script ran.

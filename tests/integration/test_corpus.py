@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The Flask reference corpus against the real greet-server.
 
 Usage: test_corpus.py PATH/TO/greet-server [CORPUS.tsv ...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """greet-server over real sockets: headers, keep-alive, options, signals.
 
 Usage: test_http.py PATH/TO/greet-server   (meson passes it; TAP on stdout)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """greet-server's negotiation over real sockets: languages (?lang=,
 Accept-Language, --default-lang, --template), representations (Accept:
 text, JSON, HTML, 406), Content-Language and Vary, /languages, and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """greet-server's operational endpoints: /livez, /healthz, /readyz,
 /version, /metrics (methods, headers, bodies), request ids, and the
 options that govern them (--help, environment, invalid values)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Access logs: one JSON object per line whatever the request holds
 (quotes, backslashes, control bytes, invalid UTF-8, line separators, very
 long paths), fields as documented, the escaping reversible; text format;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """/metrics after a known mix of requests: exact counts, requests that
 libmicrohttpd rejects itself included; the text validated by promtool
 (Debian's prometheus package) and by the checks promtool does not make:

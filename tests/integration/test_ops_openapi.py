@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """docs/openapi.yaml against the server that really runs, and the docs
 against the options: every documented path and method answers one of its
 documented statuses and content types; every undocumented method is 405

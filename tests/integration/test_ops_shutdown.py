@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Graceful shutdown.
 
 1. A bounded loopback load (keep-alive clients, every request with its own

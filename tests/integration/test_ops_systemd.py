@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """systemd integration without systemd as PID 1.
 
 - Socket activation, the socket passed by this test (LISTEN_FDS=1,

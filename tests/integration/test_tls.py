@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """greet-server over HTTPS (--tls-cert, --tls-key), against a self-signed
 certificate made here with openssl, spoken to with curl and Python's ssl.
 

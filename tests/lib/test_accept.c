@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_accept.c - greet_accept_language(): q-values, ties, wildcards,
  * exclusions, RFC 4647 fallbacks, malformed items (skipped, or reported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_decode.c - greet_url_decode(): strict, lenient, '+', controls,
  * error offsets, every capacity, and in place.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_escape.c - greet_escape(): every special character of HTML and
  * JSON, U+2028/U+2029, UTF-8 passed through, invalid UTF-8, flags, and

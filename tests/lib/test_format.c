@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_format.c - greet_format(): the greeting, names of every kind,
  * invalid UTF-8, flags and every capacity.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lang.c - the catalogue (every language's greeting, name and
  * direction), RFC 4647 lookup and its fallbacks, malformed tags with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_status.c - greet_strerror(): a distinct message for every code,
  * "unknown error" for anything else, never NULL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_template.c - greet_template_validate() and greet_template_format():
  * {name}, {{ and }}, errors with their offsets (the same from both

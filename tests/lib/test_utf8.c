@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_utf8.c - greet_utf8_validate(): RFC 3629 boundaries, every ill-formed
  * class, error offsets, the REJECT flags, the 8-byte ASCII fast path, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_version.c - the version in the headers is the version of the
  * library linked at run time, and both are the meson project version.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greet-version.h - compile-time version of libgreet.
  *

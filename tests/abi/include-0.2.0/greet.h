@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Frozen copy of include/greet.h as released in libgreet 0.2.0 (commit
  * cd2f44b), for tests/abi: never edit it.
