@@ -333,14 +333,10 @@ def run_script(ctx, s):
         bounds.append(pos)
     complete = [b <= cut for b in bounds]
     o.sent_complete = sum(complete)
-    # requests whose head was sent whole: the server may answer one of them
-    # (a rejection) before its body has arrived
-    heads, start = 0, 0
-    for q in reqs:
-        end = q["data"].find(b"\r\n\r\n")
-        end = start + (end + 4 if end >= 0 else len(q["data"]))
-        heads += end <= cut
-        start += len(q["data"])
+    # requests begun: the server may answer one before the rest of it has
+    # arrived (a rejection of its body's framing, of a header larger than
+    # the connection's memory, of its request line), and then close
+    begun = sum(1 for b, q in zip(bounds, reqs) if b - len(q["data"]) < cut)
     # framing: answers allowed up to and including the first that closes
     allowed = 0
     for i, q in enumerate(reqs):
@@ -394,10 +390,10 @@ def run_script(ctx, s):
         t_sent = time.monotonic()
         if s["ending"] == "rst":
             # what was read before the reset was seen; any other request
-            # with its head sent may have been answered, unread, or not
+            # begun may have been answered, unread, or not
             rs, _, _ = ht.parse_responses(o.raw, False, methods)
             o.responses = final_responses(rs)
-            o.unread = max(0, heads - len(o.responses))
+            o.unread = max(0, begun - len(o.responses))
             ht.rst_close(sock)
             sock = None
             return o
@@ -408,7 +404,7 @@ def run_script(ctx, s):
                     # reads up to the server's, dropping the answers that
                     # come before it, so those not read yet are unknowable
                     rs, _, _ = ht.parse_responses(o.raw, False, methods)
-                    o.unread = max(0, heads - len(final_responses(rs)))
+                    o.unread = max(0, begun - len(final_responses(rs)))
                     sock = sock.unwrap()
                 sock.shutdown(socket.SHUT_WR)
             except (OSError, ValueError, ssl.SSLError):
