@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import greettest  # noqa: E402
@@ -37,16 +38,22 @@ def raw_request(srv, lines):
         return greettest.read_response(s)
 
 
-def access_lines(srv):
-    out = []
-    for line in srv.stdout_text().splitlines():
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if obj.get("msg") == "request":
-            out.append(obj)
-    return out
+def access_lines(srv, want=0):
+    """The access lines so far; with want, waits (at most 5 s) for that
+    many, since a line is written just after its answer is queued."""
+    deadline = time.monotonic() + 5
+    while True:
+        out = []
+        for line in srv.stdout_text().splitlines():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if obj.get("msg") == "request":
+                out.append(obj)
+        if len(out) >= want or time.monotonic() > deadline:
+            return out
+        time.sleep(0.05)
 
 
 # (header lines, trace id kept?, tracestate answered or None)
@@ -92,7 +99,7 @@ def trace_context(t):
                                                              else "new, not answered", state),
                  "status %s traceparent %r tracestate %r" % (status, tp, headers.get("tracestate")))
             answers.append((m.group(1), m.group(2)) if m else None)
-        lines = access_lines(srv)
+        lines = access_lines(srv, len(CASES))
         t.eq(len(lines), len(CASES), "one access line per request")
         logged = [(x.get("trace_id"), x.get("span_id")) for x in lines]
         t.eq([l for l, a in zip(logged, answers) if a is not None], [a for a in answers if a is not None],
