@@ -50,7 +50,7 @@ static const struct opt opts[] = {
   {"admin-bind", "GREET_ADMIN_BIND", "ADDR", OPT_ADDRESS, 0, 0, FIELD(admin_bind),
    "IPv4 or IPv6 address of the --admin-port listener", "127.0.0.1"},
   {"threads", "GREET_THREADS", "N", OPT_NUMBER, 1, 256, FIELD(threads),
-   "worker threads (default: the CPUs this process may use, after its affinity mask and cgroup CPU limit)"},
+   "worker threads (default: its cgroup CPU limit, else the CPUs of a narrowed affinity mask, else all CPUs but one)"},
   {"max-name-length", "GREET_MAX_NAME_LENGTH", "BYTES", OPT_NUMBER, 1, MAX_NAME_LIMIT,
    FIELD(max_name), "longest decoded name; longer ones get 414", "1024"},
   {"connection-timeout", "GREET_CONNECTION_TIMEOUT", "SECONDS", OPT_NUMBER, 1, 86400,
@@ -100,7 +100,7 @@ static int set(struct server_config *cfg, const struct opt *o, const char *val,
                const char *from, FILE *err);
 
 /* Every option's default, through the same checks as a value given; the
- * one default no text can state, the CPUs usable, is counted. */
+ * one default no text can state, the thread count, is worked out. */
 static void defaults(struct server_config *cfg, FILE *err)
 {
   const struct opt *threads = find(LIT("threads"));
@@ -109,7 +109,7 @@ static void defaults(struct server_config *cfg, FILE *err)
   for (size_t i = 0; i < NOPTS; i++)
     if (opts[i].def != NULL && set(cfg, &opts[i], opts[i].def, "default", err) != 0)
       abort();                  /* a default that fails its own check */
-  cfg->threads = cpus_usable();
+  cfg->threads = cpus_default_threads();
   if (cfg->threads > threads->max)
     cfg->threads = threads->max;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpus.c - the CPUs greet-server may use: affinity mask and cgroup limit.
+ * cpus.c - the CPUs greet-server may use (affinity mask, cgroup limit) and
+ * the worker threads it starts by default.
  */
 #define _GNU_SOURCE   /* sched_getaffinity, CPU_ALLOC, CPU_COUNT_S */
 #include <errno.h>
@@ -279,13 +280,23 @@ static unsigned long affinity_count(void)
   return 0;
 }
 
-unsigned long cpus_usable(void)
+unsigned long cpus_threads_for(unsigned long mask, unsigned long online, unsigned long quota)
 {
-  unsigned long n = affinity_count();
+  if (online == 0)
+    online = 1;
+  if (mask == 0 || mask > online)
+    mask = online;
+  if (quota != 0)
+    return tighter(mask, quota);
+  if (mask < online)
+    return mask;
+  return online > 1 ? online - 1 : 1;
+}
 
-  if (n == 0) {
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    n = online > 0 ? (unsigned long)online : 1;
-  }
-  return tighter(n, cpus_cgroup_limit(""));
+unsigned long cpus_default_threads(void)
+{
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+  return cpus_threads_for(affinity_count(), online > 0 ? (unsigned long)online : 1,
+                          cpus_cgroup_limit(""));
 }

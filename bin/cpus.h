@@ -1,19 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpus.h - how many CPUs greet-server may use, for its default --threads.
+ * cpus.h - how many CPUs greet-server may use, and its default --threads.
  */
 #ifndef GREET_SERVER_CPUS_H
 #define GREET_SERVER_CPUS_H
 
 /*
- * The CPUs this process may run on (its affinity mask: taskset, a cpuset,
- * docker --cpuset-cpus), lowered to the CPU limit of its cgroup
- * (Kubernetes resources.limits.cpu, docker --cpus, systemd CPUQuota=)
- * rounded up; at least 1.  A worker thread per online CPU would overrun
- * such a limit: the kernel throttles the whole process for the rest of
- * each period once the threads together use the quota.
+ * The default number of worker threads, from the CPUs in the process's
+ * affinity mask (0: unknown), the online CPUs and the cgroup CPU limit in
+ * whole CPUs rounded up (0: none):
+ *   - a CPU limit (Kubernetes resources.limits.cpu, docker --cpus, systemd
+ *     CPUQuota=) is the process's own budget: the limit, at most the mask.
+ *     More threads would overrun it, and the kernel throttles the whole
+ *     process for the rest of each period once they together use it;
+ *   - a mask narrower than the machine (taskset, a cpuset, docker
+ *     --cpuset-cpus, Kubernetes' static CPU manager) gave it those CPUs:
+ *     one thread each;
+ *   - otherwise it shares the whole machine with whatever else runs there
+ *     (a proxy, a sidecar, the log shipper, the kernel's network work, a
+ *     load generator): one thread per CPU but one, at least 1.  A busy
+ *     thread on every CPU makes whichever thread the scheduler sets aside
+ *     wait a time slice with its connections' answers; nginx with as many
+ *     workers as CPUs does the same (docs/performance.md, "Threads").
+ * At least 1.
  */
-unsigned long cpus_usable(void);
+unsigned long cpus_threads_for(unsigned long mask, unsigned long online, unsigned long quota);
+
+/* cpus_threads_for() of this process: its affinity mask, the online CPUs
+ * and its cgroup's CPU limit. */
+unsigned long cpus_default_threads(void);
 
 /*
  * The cgroup CPU limit alone, in whole CPUs rounded up (at least 1), or 0

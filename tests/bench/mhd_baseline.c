@@ -6,9 +6,10 @@
  * adds nothing to its dependency.  It is driven the way greet-server must
  * drive MHD to be fast, and no further:
  *
- *   - internal polling thread + epoll, a thread pool of one thread per CPU
- *     it may run on (--threads; the affinity mask, as greet-server counts
- *     them), a connection timeout, loopback only;
+ *   - internal polling thread + epoll, a thread pool as large as
+ *     greet-server's default (--threads: the CPUs of a narrowed affinity
+ *     mask, else all online CPUs but one), a connection timeout, loopback
+ *     only;
  *   - the response is queued on the second access-handler call: queueing
  *     it on the first makes 0.9.75 answer "Connection: close";
  *   - every response is built per request with MHD_RESPMEM_MUST_COPY, as a
@@ -24,8 +25,13 @@
  * the per-connection pool as greet-server does: then it is greet-server's
  * floor with this libmicrohttpd, the MHD calls without greet's own work.
  *
- * Usage: mhd_baseline [--port N] [--threads N] [--timeout S] [--limit N]
- *                     [--memory BYTES] [--headers]
+ * --daemons N starts N daemons of one thread each, every one with its own
+ * listening socket on the same port (SO_REUSEPORT, the kernel spreads new
+ * connections over them), instead of one daemon with a pool of N threads
+ * sharing one socket: the two ways to use N CPUs with libmicrohttpd.
+ *
+ * Usage: mhd_baseline [--port N] [--threads N | --daemons N] [--timeout S]
+ *                     [--limit N] [--memory BYTES] [--headers]
  * Prints "mhd_baseline: libmicrohttpd <version> port <port> threads <n>"
  * once listening (port 0 picks a free one) and stops on SIGINT/SIGTERM.
  */
@@ -140,15 +146,21 @@ int main(int argc, char **argv)
 {
   cpu_set_t cpus;
   unsigned long port = 0, threads = 1;
-  unsigned long timeout = 30, limit = 10000, memory = 0;
+  unsigned long timeout = 30, limit = 10000, memory = 0, daemons = 0;
   struct sockaddr_in sin;
-  struct MHD_Daemon *d;
+  struct MHD_Daemon *d[64];
   const union MHD_DaemonInfo *info;
   sigset_t stop;
   int sig;
 
-  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+  /* greet-server's default (bin/cpus.h, without the cgroup limit): the
+   * CPUs of a narrowed mask, else all online CPUs but one */
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
     threads = (unsigned long)CPU_COUNT(&cpus);
+    if (online > 1 && threads >= (unsigned long)online)
+      threads = (unsigned long)online - 1;
+  }
   for (int i = 1; i < argc; i += 2) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     if (strcmp(a, "--headers") == 0) {
@@ -158,6 +170,8 @@ int main(int argc, char **argv)
       port = number(v, "port", 65535);
     else if (strcmp(a, "--threads") == 0)
       threads = number(v, "thread count", 256);
+    else if (strcmp(a, "--daemons") == 0)
+      daemons = number(v, "daemon count", 64);
     else if (strcmp(a, "--timeout") == 0)
       timeout = number(v, "timeout", 86400);
     else if (strcmp(a, "--limit") == 0)
@@ -165,8 +179,8 @@ int main(int argc, char **argv)
     else if (strcmp(a, "--memory") == 0)
       memory = number(v, "memory limit", 1UL << 30);
     else {
-      fprintf(stderr, "usage: %s [--port N] [--threads N] [--timeout S] [--limit N]"
-              " [--memory BYTES] [--headers]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--port N] [--threads N | --daemons N] [--timeout S]"
+              " [--limit N] [--memory BYTES] [--headers]\n", argv[0]);
       return 2;
     }
   }
@@ -185,33 +199,44 @@ int main(int argc, char **argv)
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-  struct MHD_OptionItem opts[8] = {
+  /* Each daemon of --daemons gets its share of the connection limit. */
+  unsigned long n_daemons = daemons > 0 ? daemons : 1;
+  struct MHD_OptionItem opts[9] = {
     {MHD_OPTION_SOCK_ADDR, 0, &sin},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout, NULL},
-    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL},
+    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)((limit + n_daemons - 1) / n_daemons), NULL},
     {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL},
   };
   size_t n = 4;
   if (memory > 0)
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory, NULL};
+  if (daemons > 0)
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
   /* MHD refuses a pool of one: then the polling thread does it all */
-  if (threads > 1)
+  else if (threads > 1)
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
   opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-                       (uint16_t)port, NULL, NULL, on_request, NULL,
-                       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-  if (d == NULL) {
-    fprintf(stderr, "mhd_baseline: cannot listen on 127.0.0.1 port %lu\n", port);
-    return 1;
+  for (unsigned long k = 0; k < n_daemons; k++) {
+    d[k] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+                            (uint16_t)port, NULL, NULL, on_request, NULL,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (d[k] == NULL) {
+      fprintf(stderr, "mhd_baseline: cannot listen on 127.0.0.1 port %lu\n", port);
+      return 1;
+    }
+    info = MHD_get_daemon_info(d[k], MHD_DAEMON_INFO_BIND_PORT);
+    if (port == 0 && info != NULL) {  /* the others take the port the first one got */
+      port = info->port;
+      sin.sin_port = htons((uint16_t)port);
+    }
   }
-  info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  printf("mhd_baseline: libmicrohttpd %s port %u threads %lu%s\n",
-         MHD_get_version(), info != NULL ? (unsigned)info->port : 0u, threads,
-         greet_headers ? " headers greet" : "");
+  printf("mhd_baseline: libmicrohttpd %s port %lu %s %lu%s\n",
+         MHD_get_version(), port, daemons > 0 ? "daemons" : "threads",
+         daemons > 0 ? daemons : threads, greet_headers ? " headers greet" : "");
   fflush(stdout);
 
   sigwait(&stop, &sig);
-  MHD_stop_daemon(d);
+  for (unsigned long k = 0; k < n_daemons; k++)
+    MHD_stop_daemon(d[k]);
   return 0;
 }

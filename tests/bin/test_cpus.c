@@ -197,24 +197,73 @@ Test(cpus, nothing_there)
   remove_tree(root);
 }
 
+/* The default thread count from mask, online CPUs and limit. */
+Test(cpus, threads_rule_table)
+{
+  static const struct {
+    unsigned long mask, online, quota, want;
+  } cases[] = {
+    /* the whole machine, no limit: all CPUs but one */
+    {2, 2, 0, 1},
+    {4, 4, 0, 3},
+    {64, 64, 0, 63},
+    {1, 1, 0, 1},
+    /* a narrowed mask: its CPUs */
+    {1, 2, 0, 1},
+    {3, 4, 0, 3},
+    {8, 64, 0, 8},
+    /* a CPU limit: the limit, at most the mask */
+    {64, 64, 2, 2},
+    {2, 2, 2, 2},
+    {4, 4, 8, 4},
+    {2, 64, 4, 2},
+    {64, 64, 1, 1},
+    /* unknown mask, or one larger than the online CPUs (hot-unplug) */
+    {0, 4, 0, 3},
+    {0, 4, 2, 2},
+    {8, 4, 0, 3},
+    {0, 0, 0, 1},
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    cr_expect_eq(cpus_threads_for(cases[i].mask, cases[i].online, cases[i].quota), cases[i].want,
+                 "mask %lu online %lu quota %lu: %lu threads, want %lu", cases[i].mask,
+                 cases[i].online, cases[i].quota,
+                 cpus_threads_for(cases[i].mask, cases[i].online, cases[i].quota), cases[i].want);
+}
+
 /* Criterion runs each test in a child of its own, so the mask changed
  * here stays here. */
 Test(cpus, follows_the_affinity_mask)
 {
   cpu_set_t set;
-  unsigned long all = cpus_usable();
+  unsigned long all = cpus_default_threads();
   long online = sysconf(_SC_NPROCESSORS_ONLN);
-  int first = -1;
+  unsigned long limit = cpus_cgroup_limit("");
+  int first = -1, second = -1;
 
   cr_assert_geq(all, 1);
   cr_assert_leq(all, (unsigned long)online);
   cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
-  for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
-    if (CPU_ISSET(c, &set))
-      first = c;
+  if (limit == 0 && (unsigned long)CPU_COUNT(&set) == (unsigned long)online && online > 1)
+    cr_expect_eq(all, (unsigned long)online - 1, "the whole machine: all CPUs but one");
+  for (int c = 0; c < CPU_SETSIZE && second < 0; c++)
+    if (CPU_ISSET(c, &set)) {
+      if (first < 0)
+        first = c;
+      else
+        second = c;
+    }
   cr_assert_geq(first, 0);
   CPU_ZERO(&set);
   CPU_SET(first, &set);
+  if (second >= 0 && online > 2 && limit == 0) {
+    /* two CPUs of more: a narrowed mask gets a thread on each */
+    CPU_SET(second, &set);
+    cr_assert_eq(sched_setaffinity(0, sizeof set, &set), 0);
+    cr_expect_eq(cpus_default_threads(), 2);
+    CPU_CLR(second, &set);
+  }
   cr_assert_eq(sched_setaffinity(0, sizeof set, &set), 0);
-  cr_expect_eq(cpus_usable(), 1);
+  cr_expect_eq(cpus_default_threads(), 1);
 }
