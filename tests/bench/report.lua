@@ -8,8 +8,10 @@
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N connect=N read=N write=N status=N timeout=N
 -- "requests" counts complete responses (wrk counts each pipelined answer);
 -- "status" counts answers with a status above 399; latencies are in
--- microseconds, and with pipelining they time a whole batch (write to the
--- DEPTH-th answer), not one request.
+-- microseconds.  With pipelining they would time a whole batch, but wrk
+-- 4.1.0's coordinated-omission correction then counts answers as batches
+-- and its percentiles come out wrong (often 0): run.sh records none for
+-- pipelined runs.
 init = function(args)
   local depth = tonumber(args[1] or "1")
   if depth == nil or depth < 1 or depth > 256 or depth % 1 ~= 0 then

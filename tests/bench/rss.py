@@ -8,6 +8,8 @@
                                         seconds into OUT ("ms<TAB>rss_kib" lines)
                                         until SIGTERM or SECONDS have passed, then
                                         print "peak_kib=N samples=N"
+  rss.py after PID T1 [T2...]           print the tree's VmRSS (KiB) at T1, T2...
+                                        seconds from now (ascending, each <= 60)
 
 Reads /proc only; the watch loop is bounded by SECONDS (at most 3600).
 """
@@ -80,9 +82,25 @@ def watch(pid, seconds, interval, out):
     print(f'peak_kib={peak} samples={n}')
 
 
+def after(pid, offsets):
+    t0 = time.monotonic()
+    got = []
+    for t in offsets:
+        time.sleep(max(0.0, t0 + t - time.monotonic()))
+        got.append(tree_mem(pid)[0])
+    print(*got)
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == 'now':
         print(*tree_mem(int(argv[1])))
+        return 0
+    if len(argv) >= 3 and argv[0] == 'after':
+        offsets = [float(t) for t in argv[2:]]
+        if offsets != sorted(offsets) or offsets[0] < 0 or offsets[-1] > 60:
+            print('rss.py: offsets must be ascending, 0..60 s', file=sys.stderr)
+            return 2
+        after(int(argv[1]), offsets)
         return 0
     if len(argv) == 5 and argv[0] == 'watch':
         seconds, interval = float(argv[2]), float(argv[3])
