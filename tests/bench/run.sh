@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # tests/bench/run.sh - greet-server against its dependency, nginx and the seed.
 #
-#   tests/bench/run.sh                      # full run: ~12 min with the defaults
+#   tests/bench/run.sh                      # full run: ~15 min with the defaults
 #   QUICK=1 tests/bench/run.sh              # smoke run: 1 round of 1 s, ~1 min
 #   ROUNDS=5 DURATION=5s tests/bench/run.sh
 #   ROUNDS=3 DURATION=3s LOADS="50 p50 1000 10000" TARGETS="greet mhd-hdr nginx" \
@@ -19,7 +19,7 @@
 #                    --connection-memory>: bare MHD sending
 #                    greet-server's response headers with its pool size, the
 #                    floor of greet-server's cost with this libmicrohttpd
-#                    (not run unless named in TARGETS)
+#                    (not in the default TARGETS; in MEMCONN_TARGETS)
 #       nginx        nginx-light, 1 worker, access_log off, return 200 "Hello, $1!"
 #       flask        the seed app on Flask's development server
 #     and, for the second table (LOG_TABLE=1), greet-log and nginx-log with
@@ -52,14 +52,17 @@
 #   FLASK_LOADS="1 50" loads the Flask dev server runs (it times out at 1000;
 #                    never pipelined unless a pN is named here)
 #   PIPELINE=16      requests per write of the pN loads (report.lua's DEPTH);
-#                    wrk counts answers, and times a whole batch (p50/p99)
+#                    wrk counts answers; p50/p99 are NA (wrk 4.1.0 gets its
+#                    percentiles wrong when pipelining, see report.lua)
 #   WRK_THREADS_ABOVE=1000  wrk -t2 when a load has more connections than this
 #                    (c10000: one wrk thread would be the bottleneck), else -t1
 #   RSS_INTERVAL=0.2 seconds between RSS samples during a run
 #   AFTER_CLOSE="1 2 5"  seconds after wrk exits at which RSS is sampled again
 #                    (any of 1 2 5; empty = none); the wait replaces PAUSE
 #   AFTER_CLOSE_FROM=1000  ... only for loads with at least this many connections
-#   MEMCONN="100 1000 5000 10000"  memconn.py's steps (empty = skip; QUICK: skip)
+#   MEMCONN="100 1000 5000 10000"  memconn.py's steps (empty = skip; QUICK: skip);
+#                    ulimit -n (raised to the hard limit, 20,000 here) must
+#                    exceed them and the loads' connection counts
 #   MEMCONN_TARGETS="greet mhd-hdr mhd nginx"  and every greet-alt-*: started
 #                    afresh for it, whether in TARGETS or not
 #   MEMCONN_AFTER="1 2 5"  seconds after memconn closes all at which RSS is sampled

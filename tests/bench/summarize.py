@@ -27,6 +27,8 @@ import subprocess
 import sys
 
 REFS = {'main': ['nginx', 'mhd', 'mhd-hdr'], 'log': ['nginx-log']}
+COLORS = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
+          'greet-log': '#0868ac', 'nginx-log': '#636363'}
 def load_rows(path):
     rows = []
     with open(path) as f:
@@ -377,7 +379,7 @@ def memconn_chart(mc, outdir):
             f.write(f'0\t{v["idle"] / 1024:.3f}\n' if v['idle'] else '')
             for c, r, *_ in v['steps']:
                 f.write(f'{c}\t{r / 1024:.3f}\n')
-        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 title "{t}"')
+        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "{COLORS.get(t, "#41ab5d")}" title "{t}"')
     png = os.path.join(outdir, 'memconn.png')
     gp = f'''
 set terminal pngcairo size 900,520 font "DejaVu Sans,10"
@@ -435,8 +437,7 @@ def chart(stats, outdir):
         print('(gnuplot not found: no charts; apt-get install gnuplot-nox)', file=sys.stderr)
         return []
     made = []
-    colors = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
-              'greet-log': '#0868ac', 'nginx-log': '#636363'}
+    colors = COLORS
     loads = sorted(order(r['load'] for r in stats.rows), key=load_key)
     for load in loads:
         dat = os.path.join(outdir, f'chart-{load}.dat')
