@@ -546,7 +546,7 @@ echo "== servers" >&2
   echo "git: HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z $(git -C "$ROOT" status --porcelain -- bin lib include 2>/dev/null) ]] || echo ', working tree: bin/lib/include changed or new files')${GREET_REV:+, greet-server built from $GREET_REV}"
   echo "greet-server: $("$GS" --version 2>&1 | head -1) ($GS)"
   for a in "${!ALT_BIN[@]}"; do echo "$a: ${ALT_BIN[$a]} ${ALT_ARGS[$a]}"; done
-  echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
+  echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" "$OUT/mhd-hdr.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
   echo "nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') ($(dpkg-query -W -f '${Package} ${Version}' nginx-light 2>/dev/null))"
   echo "flask: $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"), "werkzeug", m.version("werkzeug"))' 2>/dev/null) on $("$PY" -V 2>&1)"
   echo "wrk: $(dpkg-query -W -f '${Version}' wrk 2>/dev/null)"

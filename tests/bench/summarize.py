@@ -273,6 +273,7 @@ def goals14(stats, start_rss, mc):
     for g in greets:
         if len(greets) > 1:
             out.append(f'{g}:')
+        n_before = len(out)
         for load in ('c10000', 'c1000'):
             if load not in loads or not has_nginx:
                 continue
@@ -319,6 +320,8 @@ def goals14(stats, start_rss, mc):
             elif load.startswith('p'):
                 out.append(f'- reported: {load} ({wrk_desc(stats, load)}): {g} = {m:.2f}x nginx '
                            f'(paired {p:.2f}x{interval})')
+        if len(greets) > 1 and len(out) == n_before:
+            out.pop()               # nothing to say about this one: no header
     return out
 
 
