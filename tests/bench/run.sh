@@ -451,7 +451,11 @@ measure() { # TABLE ROUND LOAD TARGET
   samples=$(sed -n 's/.* samples=\([0-9]*\)$/\1/p' "$OUT/rss/sampler.out")
   # RSS at wrk's exit (its connections closed) and AFTER_CLOSE s later
   offs=(0)
-  (( conns >= AFTER_CLOSE_FROM )) && offs+=($AFTER_CLOSE)
+  if (( conns >= AFTER_CLOSE_FROM )); then
+    local -a ac
+    read -r -a ac <<<"$AFTER_CLOSE"
+    offs+=("${ac[@]}")
+  fi
   read -r -a after <<<"$("$PY" "$HERE/rss.py" after "$pid" "${offs[@]}")"
   AFTER_WAITED=${offs[-1]}
   end=${after[0]:-NA}
