@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # tests/bench/run.sh - greet-server against its dependency, nginx and the seed.
 #
-#   tests/bench/run.sh                      # full run: ~12 min with the defaults
+#   tests/bench/run.sh                      # full run: ~15 min with the defaults
 #   QUICK=1 tests/bench/run.sh              # smoke run: 1 round of 1 s, ~1 min
 #   ROUNDS=5 DURATION=5s tests/bench/run.sh
+#   ROUNDS=3 DURATION=3s LOADS="50 p50 1000 10000" TARGETS="greet mhd-hdr nginx" \
+#     LOG_TABLE=0 STARTS=0 MEMCONN="100 1000 5000 10000" tests/bench/run.sh   # at scale
 #
 # What it does, in order:
 #  1. builds greet in release mode (build-bench/, -Dbuildtype=release
@@ -17,28 +19,53 @@
 #                    --connection-memory>: bare MHD sending
 #                    greet-server's response headers with its pool size, the
 #                    floor of greet-server's cost with this libmicrohttpd
-#                    (not run unless named in TARGETS)
+#                    (not in the default TARGETS; in MEMCONN_TARGETS)
 #       nginx        nginx-light, 1 worker, access_log off, return 200 "Hello, $1!"
 #       flask        the seed app on Flask's development server
 #     and, for the second table (LOG_TABLE=1), greet-log and nginx-log with
 #     their access logs written to files in the results folder;
 #  3. checks that every one answers "Hello, John!" to GET /greet/John and
 #     whether a second request reuses the connection (keep-alive);
-#  4. runs wrk -t1 at each load of LOADS (connection counts, the smallest
-#     first, each with a warm-up), every target once per round, in an order
-#     rotated each round, measuring
+#  4. runs wrk at each load of LOADS (connection counts, the smallest
+#     first, each with a warm-up; wrk -t1, or -t2 above WRK_THREADS_ABOVE
+#     connections; pN loads pipeline PIPELINE requests per write), every
+#     target once per round, in an order rotated each round, measuring
 #     req/s, p50/p99 latency, errors, peak RSS (VmHWM summed over the
-#     process tree, reset before each run) and server CPU time per request;
-#  5. times start-up (exec to first good answer) of greet, mhd and flask;
-#  6. writes results/<stamp>/: raw.tsv, summary.md, perf-<load>.png, and
-#     prints the tables with ratios to nginx and to mhd and the goals of
-#     issue 7.  The processes it started are stopped (by PID) on any exit.
+#     process tree, reset before each run), server CPU time per request,
+#     and the tree's VmRSS: just before the run (the idle baseline), every
+#     RSS_INTERVAL s during it (rss.py watch: the sampled peak, and the
+#     series in rss/), when wrk has exited, and AFTER_CLOSE s later;
+#  5. memory per connection (MEMCONN): each of MEMCONN_TARGETS started
+#     afresh, memconn.py opens MEMCONN connections in steps (one request
+#     each, then idle), samples RSS per step and after closing them all;
+#  6. times start-up (exec to first good answer) of greet, mhd and flask;
+#  7. writes results/<stamp>/: raw.tsv, memconn.tsv, summary.md,
+#     perf-<load>.png, memconn.png, and prints the tables with ratios to
+#     nginx and to mhd and the goals of issues 7 and 14.  The processes it
+#     started are stopped (by PID) on any exit.
 #
 # Knobs (environment):
 #   ROUNDS=5         rounds over all targets and loads
 #   DURATION=5s      wrk duration per run (whole seconds)
-#   LOADS="1 50 1000"  connection counts (wrk -t1 -cN); labels c1, c50, c1000
-#   FLASK_LOADS="1 50" loads the Flask dev server runs (it times out at 1000)
+#   LOADS="1 50 1000"  loads: N = N connections (label cN), pN = N connections
+#                    each writing PIPELINE requests at once (label pN); 1..10000
+#   FLASK_LOADS="1 50" loads the Flask dev server runs (it times out at 1000;
+#                    never pipelined unless a pN is named here)
+#   PIPELINE=16      requests per write of the pN loads (report.lua's DEPTH);
+#                    wrk counts answers; p50/p99 are NA (wrk 4.1.0 gets its
+#                    percentiles wrong when pipelining, see report.lua)
+#   WRK_THREADS_ABOVE=1000  wrk -t2 when a load has more connections than this
+#                    (c10000: one wrk thread would be the bottleneck), else -t1
+#   RSS_INTERVAL=0.2 seconds between RSS samples during a run
+#   AFTER_CLOSE="1 2 5"  seconds after wrk exits at which RSS is sampled again
+#                    (any of 1 2 5; empty = none); the wait replaces PAUSE
+#   AFTER_CLOSE_FROM=1000  ... only for loads with at least this many connections
+#   MEMCONN="100 1000 5000 10000"  memconn.py's steps (empty = skip; QUICK: skip);
+#                    ulimit -n (raised to the hard limit, 20,000 here) must
+#                    exceed them and the loads' connection counts
+#   MEMCONN_TARGETS="greet mhd-hdr mhd nginx"  and every greet-alt-*: started
+#                    afresh for it, whether in TARGETS or not
+#   MEMCONN_AFTER="1 2 5"  seconds after memconn closes all at which RSS is sampled
 #   TARGETS="greet mhd nginx flask"   targets to run (also: mhd-hdr)
 #   LOG_TABLE=1      also the access-logging table (0 = skip)
 #   STARTS=10        start-up timings per server (0 = skip)
@@ -60,6 +87,7 @@
 #   BASE_PORT=18300  first port tried; busy ports are skipped
 #   RESULTS=         output folder (default tests/bench/results/<UTC stamp>)
 #   QUICK=1          defaults become ROUNDS=1 DURATION=1s WARMUP=0 PAUSE=0 STARTS=3
+#                    MEMCONN=""
 #
 # Needs (Debian 12): apt-get install -y wrk nginx-light python3-flask gnuplot-nox
 #   libcurl4-openssl-dev meson ninja-build pkg-config libmicrohttpd-dev
@@ -70,7 +98,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 if [[ ${QUICK:-0} == 1 ]]; then
-  : "${ROUNDS:=1}" "${DURATION:=1s}" "${WARMUP:=0}" "${PAUSE:=0}" "${STARTS:=3}"
+  : "${ROUNDS:=1}" "${DURATION:=1s}" "${WARMUP:=0}" "${PAUSE:=0}" "${STARTS:=3}" "${MEMCONN=}"
 fi
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5s}
@@ -84,6 +112,14 @@ PAUSE=${PAUSE:-1}
 MICRO=${MICRO:-0}
 BASE_PORT=${BASE_PORT:-18300}
 GREET_ALT=${GREET_ALT:-}
+PIPELINE=${PIPELINE:-16}
+WRK_THREADS_ABOVE=${WRK_THREADS_ABOVE:-1000}
+RSS_INTERVAL=${RSS_INTERVAL:-0.2}
+AFTER_CLOSE=${AFTER_CLOSE-1 2 5}
+AFTER_CLOSE_FROM=${AFTER_CLOSE_FROM:-1000}
+MEMCONN=${MEMCONN-100 1000 5000 10000}
+MEMCONN_TARGETS=${MEMCONN_TARGETS:-greet mhd-hdr mhd nginx}
+MEMCONN_AFTER=${MEMCONN_AFTER-1 2 5}
 WRK_TIMEOUT=2s
 BUILD=$ROOT/build-bench
 TOOLS=$ROOT/build-bench-tools
@@ -107,7 +143,22 @@ DUR_S=${BASH_REMATCH[1]}
 [[ $PAUSE =~ ^[0-9]+([.][0-9]+)?$ ]] || die "PAUSE must be a number of seconds"
 [[ $STARTS =~ ^[0-9]+$ && $STARTS -le 100 ]] || die "STARTS must be 0..100"
 for c in $LOADS $FLASK_LOADS; do
-  [[ $c =~ ^[0-9]+$ && $c -ge 1 && $c -le 10000 ]] || die "loads are connection counts 1..10000, not '$c'"
+  [[ $c =~ ^p?([0-9]+)$ && ${BASH_REMATCH[1]} -ge 1 && ${BASH_REMATCH[1]} -le 10000 ]] ||
+    die "loads are connection counts 1..10000, pipelined pN, not '$c'"
+done
+[[ $PIPELINE =~ ^[0-9]+$ && $PIPELINE -ge 2 && $PIPELINE -le 256 ]] || die "PIPELINE must be 2..256"
+[[ $WRK_THREADS_ABOVE =~ ^[0-9]+$ ]] || die "WRK_THREADS_ABOVE must be a connection count"
+[[ $RSS_INTERVAL =~ ^[0-9]*[.]?[0-9]+$ ]] || die "RSS_INTERVAL must be a number of seconds"
+for t in $AFTER_CLOSE; do [[ $t =~ ^[125]$ ]] || die "AFTER_CLOSE takes 1, 2 and 5, not '$t'"; done
+AFTER_CLOSE=$(printf '%s\n' $AFTER_CLOSE | sort -n | uniq | tr '\n' ' ')
+AFTER_CLOSE=${AFTER_CLOSE% }
+[[ $AFTER_CLOSE_FROM =~ ^[0-9]+$ ]] || die "AFTER_CLOSE_FROM must be a connection count"
+for c in $MEMCONN; do
+  [[ $c =~ ^[0-9]+$ && $c -ge 1 && $c -le 19000 ]] || die "MEMCONN takes connection counts 1..19000, not '$c'"
+done
+for t in $MEMCONN_AFTER; do [[ $t =~ ^[0-9]+$ && $t -le 60 ]] || die "MEMCONN_AFTER takes seconds 0..60"; done
+for t in $MEMCONN_TARGETS; do
+  [[ $t =~ ^(greet|mhd|mhd-hdr|nginx)$ ]] || die "MEMCONN_TARGETS: unknown target '$t' (greet mhd mhd-hdr nginx)"
 done
 for t in $TARGETS; do
   [[ $t =~ ^(greet|mhd|mhd-hdr|nginx|flask)$ ]] || die "unknown target '$t' (greet mhd mhd-hdr nginx flask)"
@@ -121,19 +172,23 @@ if [[ " $TARGETS " == *" flask "* ]]; then
   "$PY" -c 'import flask' 2>/dev/null || die "python3-flask not found (apt-get install python3-flask)"
 fi
 
+conns_of() { echo "${1#p}"; }                            # load label -> connections
+depth_of() { [[ $1 == p* ]] && echo "$PIPELINE" || echo 1; }  # -> requests per write
+label_of() { [[ $1 == p* ]] && echo "$1" || echo "c$1"; }     # LOADS entry -> raw.tsv label
+
 # -c1000 needs more than the usual 1024 descriptors, in wrk and the servers.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-maxconn=$(printf '%s\n' $LOADS | sort -n | tail -1)
+maxconn=$(for c in $LOADS $MEMCONN; do conns_of "$c"; done | sort -n | tail -1)
 (( $(ulimit -n) > maxconn + 64 )) || die "ulimit -n $(ulimit -n) is too low for $maxconn connections"
 
-mkdir -p "$OUT/logs" "$OUT/wrk"
+mkdir -p "$OUT/logs" "$OUT/wrk" "$OUT/rss"
 RAW=$OUT/raw.tsv
 
 # ------------------------------------------------------------- processes ---
 # Every process this script starts is recorded here and stopped by PID.
 declare -a STARTED=()
 declare -A PID_OF=() PORT_OF=() LOGFILE_OF=()
-WRK_PID=""
+WRK_PID="" SAMPLER_PID=""
 
 children() { # PID and its descendants, from /proc (no ps(1) per call)
   local p=$1 c f
@@ -161,6 +216,7 @@ cleanup() {
   trap - EXIT INT TERM HUP
   trap '' PIPE
   [[ -n $WRK_PID ]] && kill -TERM "$WRK_PID" 2>/dev/null && wait "$WRK_PID" 2>/dev/null
+  [[ -n $SAMPLER_PID ]] && kill -TERM "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
   for pid in "${STARTED[@]}"; do stop_pid "$pid"; done
   [[ ${KEEP_LOGS:-0} == 1 ]] || rm -f "$OUT"/logs/*-access.log
   exit "$rc"
@@ -352,27 +408,61 @@ tree_ticks() { # utime + stime of the tree's live processes, in clock ticks
   echo "$t"
 }
 
-wrk_run() { # SECONDS CONNS URL OUTFILE: wrk in the background so signals stop it
-  "${CLI_PIN[@]}" wrk -t1 -c"$2" -d"$1"s --timeout "$WRK_TIMEOUT" --latency -s "$HERE/report.lua" "$3" >"$4" 2>&1 &
+wrk_threads() { (( $1 > WRK_THREADS_ABOVE )) && echo 2 || echo 1; }  # CONNS -> wrk -t
+wrk_run() { # SECONDS CONNS URL OUTFILE [DEPTH]: wrk in the background so signals stop it
+  local -a depth=()
+  [[ ${5:-1} -gt 1 ]] && depth=(-- "$5")
+  "${CLI_PIN[@]}" wrk -t"$(wrk_threads "$2")" -c"$2" -d"$1"s --timeout "$WRK_TIMEOUT" --latency \
+    -s "$HERE/report.lua" "$3" "${depth[@]}" >"$4" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || true
   WRK_PID=""
 }
 
-printf '#table\tround\tload\ttarget\trps\tp50_us\tp99_us\terrors\trequests\trss_kib\tnproc\tcpu_us_per_req\tlog_bytes_per_req\tloadavg1\n' >"$RAW"
+# rss_kib is the VmHWM sum (the kernel's peak); the columns after loadavg1
+# are the sampled VmRSS sums: rss_idle_kib just before the run, the peak of
+# rss_samples samples during it, at wrk's exit, and 1, 2, 5 s later (NA:
+# not sampled, see AFTER_CLOSE).
+printf '#table\tround\tload\ttarget\trps\tp50_us\tp99_us\terrors\trequests\trss_kib\tnproc\tcpu_us_per_req\tlog_bytes_per_req\tloadavg1\twrk_threads\tpipeline\trss_idle_kib\trss_peak_kib\trss_samples\trss_end_kib\trss_1s_kib\trss_2s_kib\trss_5s_kib\n' >"$RAW"
 
-measure() { # TABLE ROUND CONNS TARGET
-  local table=$1 round=$2 conns=$3 name=$4 pid=${PID_OF[$4]} url out res
-  local t0 t1 rss nproc reqs dur p50 p99 ec er ew es et rps cpu logb=NA la
+AFTER_WAITED=0   # seconds the last measure() spent sampling after the close
+measure() { # TABLE ROUND LOAD TARGET
+  local table=$1 round=$2 load=$3 name=$4 pid=${PID_OF[$4]} url out res conns depth threads
+  local t0 t1 rss nproc reqs dur p50 p99 ec er ew es et rps cpu logb=NA la idle peak samples end
+  local -a offs after
+  conns=$(conns_of "$load") depth=$(depth_of "$load") threads=$(wrk_threads "$(conns_of "$load")")
   url="http://127.0.0.1:${PORT_OF[$name]}/greet/John"
-  out=$OUT/wrk/$table-r$round-c$conns-$name.txt
+  out=$OUT/wrk/$table-r$round-$(label_of "$load")-$name.txt
   kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) is gone: see $OUT/$name.out"
   [[ -n ${LOGFILE_OF[$name]:-} ]] && : >"${LOGFILE_OF[$name]}"
   reset_hwm "$pid"
+  idle=$("$PY" "$HERE/rss.py" now "$pid" | cut -d' ' -f1)
+  "${CLI_PIN[@]}" "$PY" "$HERE/rss.py" watch "$pid" $((DUR_S + 10)) "$RSS_INTERVAL" \
+    "$OUT/rss/$table-r$round-$(label_of "$load")-$name.tsv" >"$OUT/rss/sampler.out" 2>&1 &
+  SAMPLER_PID=$!
   t0=$(tree_ticks "$pid")
-  wrk_run "$DUR_S" "$conns" "$url" "$out"
+  wrk_run "$DUR_S" "$conns" "$url" "$out" "$depth"
   t1=$(tree_ticks "$pid")
   read -r rss nproc <<<"$(tree_hwm "$pid")"
+  kill -TERM "$SAMPLER_PID" 2>/dev/null || true
+  wait "$SAMPLER_PID" || true
+  SAMPLER_PID=""
+  peak=$(sed -n 's/^peak_kib=\([0-9]*\) .*/\1/p' "$OUT/rss/sampler.out")
+  samples=$(sed -n 's/.* samples=\([0-9]*\)$/\1/p' "$OUT/rss/sampler.out")
+  # RSS at wrk's exit (its connections closed) and AFTER_CLOSE s later
+  offs=(0)
+  if (( conns >= AFTER_CLOSE_FROM )); then
+    local -a ac
+    read -r -a ac <<<"$AFTER_CLOSE"
+    offs+=("${ac[@]}")
+  fi
+  read -r -a after <<<"$("$PY" "$HERE/rss.py" after "$pid" "${offs[@]}")"
+  AFTER_WAITED=${offs[-1]}
+  end=${after[0]:-NA}
+  local r1=NA r2=NA r5=NA i
+  for ((i = 1; i < ${#offs[@]}; i++)); do
+    case ${offs[$i]} in 1) r1=${after[$i]:-NA} ;; 2) r2=${after[$i]:-NA} ;; 5) r5=${after[$i]:-NA} ;; esac
+  done
   la=$(cut -d' ' -f1 /proc/loadavg)
   res=$(grep '^BENCH ' "$out" || true)
   if [[ -z $res ]]; then
@@ -390,12 +480,19 @@ measure() { # TABLE ROUND CONNS TARGET
       'BEGIN { if (r > 0) printf "%.1f", s / r; else print "NA" }')
   fi
   local errs=$((ec + er + ew + es + et))
-  printf '%s\t%s\tc%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$table" "$round" "$conns" "$name" \
-    "$rps" "$p50" "$p99" "$errs" "$reqs" "$rss" "$nproc" "$cpu" "$logb" "$la" >>"$RAW"
-  printf '  r%-2s %-6s c%-5s %-14s %9.0f req/s  p50 %7.3f ms  p99 %8.3f ms  err %-5s rss %6.1f MiB  cpu %6s us/req%s\n' \
-    "$round" "$table" "$conns" "$name" "$rps" "$(awk -v v="$p50" 'BEGIN{print v/1000}')" \
-    "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$errs" "$(awk -v v="$rss" 'BEGIN{print v/1024}')" "$cpu" \
-    "$([[ $logb != NA ]] && echo "  log $logb B/req")" >&2
+  # wrk 4.1.0 corrects for coordinated omission with an interval computed
+  # from answers, not batches, and its correction lands below the
+  # histogram's minimum: the percentiles of a pipelined run are garbage.
+  (( depth > 1 )) && p50=NA p99=NA
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$table" "$round" "$(label_of "$load")" "$name" \
+    "$rps" "$p50" "$p99" "$errs" "$reqs" "$rss" "$nproc" "$cpu" "$logb" "$la" \
+    "$threads" "$depth" "${idle:-NA}" "${peak:-NA}" "${samples:-0}" "$end" "$r1" "$r2" "$r5" >>"$RAW"
+  printf '  r%-2s %-6s %-6s %-14s %9.0f req/s  p50 %7.3f ms  p99 %8.3f ms  err %-5s rss %6.1f MiB  cpu %6s us/req%s%s\n' \
+    "$round" "$table" "$(label_of "$load")" "$name" "$rps" "$(awk -v v="$p50" 'BEGIN { print v == "NA" ? "NaN" : v / 1000 }')" \
+    "$(awk -v v="$p99" 'BEGIN { print v == "NA" ? "NaN" : v / 1000 }')" "$errs" "$(awk -v v="$rss" 'BEGIN{print v/1024}')" "$cpu" \
+    "$([[ $logb != NA ]] && echo "  log $logb B/req")" \
+    "$([[ $r5 != NA ]] && awk -v i="$idle" -v e="$r5" 'BEGIN { printf "  rss idle %.1f, +5 s %.1f MiB", i / 1024, e / 1024 }')" >&2
   [[ -z ${LOGFILE_OF[$name]:-} ]] || : >"${LOGFILE_OF[$name]}"
 }
 
@@ -433,13 +530,14 @@ ALL=("${MAIN[@]}" "${LOGT[@]}")
 for name in "${ALL[@]}"; do start "$name"; done
 echo "== servers" >&2
 {
-  printf 'target\tport\tpid\tcheck\n'
+  printf 'target\tport\tpid\tcheck\trss_kib\n'
   for name in "${ALL[@]}"; do
     "$PY" "$HERE/probe.py" wait "${PORT_OF[$name]}" 20 ||
       { tail -5 "$OUT/$name.out" "$OUT/$name.err" 2>/dev/null >&2; die "$name did not start"; }
     chk=$("$PY" "$HERE/probe.py" check "${PORT_OF[$name]}" || true)
     [[ $chk == *"body='Hello, John!'"* ]] || die "$name answers wrongly: $chk"
-    printf '%s\t%s\t%s\t%s\n' "$name" "${PORT_OF[$name]}" "${PID_OF[$name]}" "$chk"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${PORT_OF[$name]}" "${PID_OF[$name]}" "$chk" \
+      "$("$PY" "$HERE/rss.py" now "${PID_OF[$name]}" | cut -d' ' -f1)"
   done
 } | tee "$OUT/servers.tsv" | column -t -s $'\t' >&2
 
@@ -452,12 +550,14 @@ echo "== servers" >&2
   echo "git: HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -z $(git -C "$ROOT" status --porcelain -- bin lib include 2>/dev/null) ]] || echo ', working tree: bin/lib/include changed or new files')${GREET_REV:+, greet-server built from $GREET_REV}"
   echo "greet-server: $("$GS" --version 2>&1 | head -1) ($GS)"
   for a in "${!ALT_BIN[@]}"; do echo "$a: ${ALT_BIN[$a]} ${ALT_ARGS[$a]}"; done
-  echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
+  echo "libmicrohttpd: $(sed -n 's/^mhd_baseline: libmicrohttpd \([^ ]*\).*/\1/p' "$OUT/mhd.out" "$OUT/mhd-hdr.out" 2>/dev/null | head -1) (pkg-config $(pkg-config --modversion libmicrohttpd 2>/dev/null))"
   echo "nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') ($(dpkg-query -W -f '${Package} ${Version}' nginx-light 2>/dev/null))"
   echo "flask: $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"), "werkzeug", m.version("werkzeug"))' 2>/dev/null) on $("$PY" -V 2>&1)"
   echo "wrk: $(dpkg-query -W -f '${Version}' wrk 2>/dev/null)"
   echo "cc: $(cc --version | head -1)"
   echo "knobs: PIN=${PIN:-none} ROUNDS=$ROUNDS DURATION=${DUR_S}s LOADS='$LOADS' FLASK_LOADS='$FLASK_LOADS' WARMUP=$WARMUP PAUSE=$PAUSE STARTS=$STARTS"
+  echo "knobs: PIPELINE=$PIPELINE WRK_THREADS_ABOVE=$WRK_THREADS_ABOVE RSS_INTERVAL=$RSS_INTERVAL AFTER_CLOSE='$AFTER_CLOSE' AFTER_CLOSE_FROM=$AFTER_CLOSE_FROM MEMCONN='$MEMCONN' MEMCONN_AFTER='$MEMCONN_AFTER'"
+  echo "ulimit -n: $(ulimit -n)"
   echo "greet access log: off=[${GS_OFF[*]}] on=[${GS_ON[*]//@FILE@/FILE}] to=${GS_LOG_TO:-none}"
   [[ -n $LOG_NOTE ]] && echo "note: $LOG_NOTE"
   echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -469,7 +569,7 @@ if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
 fi
 
 # ------------------------------------------------------------------- runs ---
-runs_for() { # CONNS -> the targets that run at this load
+runs_for() { # LOAD -> the targets that run at this load
   local c=$1 t
   for t in "${ALL[@]}"; do
     [[ $t == flask && " $FLASK_LOADS " != *" $c "* ]] && continue
@@ -481,28 +581,63 @@ runs_for() { # CONNS -> the targets that run at this load
 # warm-up and rounds: memory a server keeps after 1000 connections would
 # otherwise show up as the peak RSS of the smaller loads.  Within a load,
 # every round runs each target once, in an order rotated round by round.
-SORTED_LOADS=$(printf '%s\n' $LOADS | sort -n | uniq | tr '\n' ' ')
+# (cN before pN at the same N)
+SORTED_LOADS=$(for c in $LOADS; do printf '%s %s %s\n' "$(conns_of "$c")" "$([[ $c == p* ]] && echo 1 || echo 0)" "$c"; done |
+  sort -n -k1,1 -k2,2 | awk '!seen[$3]++ { print $3 }' | tr '\n' ' ')
 SORTED_LOADS=${SORTED_LOADS% }
-n_runs=0
-for c in $SORTED_LOADS; do n_runs=$((n_runs + $(runs_for "$c" | wc -l))); done
-echo "== loads $SORTED_LOADS; $ROUNDS rounds x $n_runs runs of ${DUR_S}s (about $(( (ROUNDS * n_runs * (DUR_S + ${PAUSE%.*} + 1)) / 60 + 1 )) min)" >&2
+n_runs=0 est=0
+for c in $SORTED_LOADS; do
+  k=$(runs_for "$c" | wc -l)
+  n_runs=$((n_runs + k))
+  w=${PAUSE%.*}
+  (( $(conns_of "$c") >= AFTER_CLOSE_FROM )) && [[ -n $AFTER_CLOSE ]] && w=$(( ${AFTER_CLOSE##* } > w ? ${AFTER_CLOSE##* } : w ))
+  est=$((est + ROUNDS * k * (DUR_S + w + 1)))
+done
+[[ -n $MEMCONN ]] && est=$((est + 15 * $(wc -w <<<"$MEMCONN_TARGETS ${!ALT_BIN[*]}")))
+echo "== loads $SORTED_LOADS; $ROUNDS rounds x $n_runs runs of ${DUR_S}s (about $((est / 60 + 1)) min)" >&2
 for c in $SORTED_LOADS; do
   mapfile -t order < <(runs_for "$c")
   n=${#order[@]}
   if [[ $WARMUP != 0 ]]; then
     for t in "${order[@]}"; do
-      wrk_run "$WARMUP" "$c" "http://127.0.0.1:${PORT_OF[$t]}/greet/John" "$OUT/wrk/warmup-c$c-$t.txt"
+      wrk_run "$WARMUP" "$(conns_of "$c")" "http://127.0.0.1:${PORT_OF[$t]}/greet/John" \
+        "$OUT/wrk/warmup-$(label_of "$c")-$t.txt" "$(depth_of "$c")"
     done
   fi
   for ((r = 1; r <= ROUNDS; r++)); do
     for ((k = 0; k < n; k++)); do
       t=${order[$(((k + r - 1) % n))]}
       measure "${TABLE_OF[$t]}" "$r" "$c" "$t"
-      sleep "$PAUSE"
+      # the samples after the close were part of the pause
+      sleep "$(awk -v p="$PAUSE" -v w="$AFTER_WAITED" 'BEGIN { print (p > w ? p - w : 0) }')"
     done
   done
 done
 echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/env.txt"
+
+# ---------------------------------------------------- memory per connection ---
+# Each target started afresh (the loads' memory would otherwise be in the
+# intercept), measured by memconn.py, and stopped.
+if [[ -n $MEMCONN ]]; then
+  mc_targets=()
+  for t in $MEMCONN_TARGETS; do
+    [[ $t == nginx && ! -x $NGINX ]] && { echo "   memconn: no $NGINX, nginx skipped" >&2; continue; }
+    mc_targets+=("$t")
+  done
+  for a in "${!ALT_BIN[@]}"; do mc_targets+=("$a"); done
+  echo "== memory per connection: steps $MEMCONN, targets ${mc_targets[*]}" >&2
+  : >"$OUT/memconn.tsv"
+  for t in "${mc_targets[@]}"; do
+    [[ -n ${PID_OF[$t]:-} ]] && stop_pid "${PID_OF[$t]}"
+    start "$t"
+    "$PY" "$HERE/probe.py" wait "${PORT_OF[$t]}" 20 || die "$t did not start again for memconn"
+    "${CLI_PIN[@]}" "$PY" "$HERE/memconn.py" --port "${PORT_OF[$t]}" --pid "${PID_OF[$t]}" --target "$t" \
+      --steps "$MEMCONN" --after "$MEMCONN_AFTER" >>"$OUT/memconn.tsv" 2>>"$OUT/memconn.log" ||
+      echo "   memconn: $t: some connections failed or were closed (see memconn.tsv, memconn.log)" >&2
+    grep "^# fit $t " "$OUT/memconn.tsv" | sed 's/^# fit /  /' >&2 || true
+    stop_pid "${PID_OF[$t]}"
+  done
+fi
 
 # --------------------------------------------------------------- start-up ---
 if [[ $STARTS -gt 0 ]]; then
@@ -533,4 +668,4 @@ fi
 # ---------------------------------------------------------------- summary ---
 "$PY" "$HERE/summarize.py" "$OUT"
 echo
-echo "results: $OUT (raw.tsv, summary.md, perf-*.png, env.txt)"
+echo "results: $OUT (raw.tsv, summary.md, perf-*.png, env.txt$([[ -n $MEMCONN ]] && echo ', memconn.tsv, memconn.png'))"

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 """summarize.py - tables, goals and charts from a tests/bench/run.sh results folder.
 
-  summarize.py RESULTS_DIR        prints the tables; writes RESULTS_DIR/summary.md
-                                  and RESULTS_DIR/perf-<load>.png (gnuplot)
+  summarize.py RESULTS_DIR        prints the tables; writes RESULTS_DIR/summary.md,
+                                  RESULTS_DIR/perf-<load>.png and memconn.png (gnuplot)
   summarize.py RESULTS_DIR --no-chart
 
-Reads raw.tsv (one row per wrk run), and servers.tsv, env.txt, startup.tsv
-and micro.txt when present.  Every figure of a target at a load is the
+Reads raw.tsv (one row per wrk run), and servers.tsv, env.txt, startup.tsv,
+memconn.tsv and micro.txt when present.  Loads are labelled cN (N
+connections) and pN (N connections pipelining several requests per write).  Every figure of a target at a load is the
 median over the rounds; [min..max] is the spread of req/s.  Two ratios:
 "x nginx" is the ratio of the medians, "paired" the median of the per-round
 ratios (each round ran the targets back to back, so a slow moment of the
@@ -26,6 +27,8 @@ import subprocess
 import sys
 
 REFS = {'main': ['nginx', 'mhd', 'mhd-hdr'], 'log': ['nginx-log']}
+COLORS = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
+          'greet-log': '#0868ac', 'nginx-log': '#636363'}
 def load_rows(path):
     rows = []
     with open(path) as f:
@@ -34,10 +37,15 @@ def load_rows(path):
                 continue
             p = line.rstrip('\n').split('\t')
             num = lambda s: None if s in ('NA', '') else float(s)
+            ms = lambda s: None if s in ('NA', '') else float(s) / 1000
+            p += [''] * (23 - len(p))     # raw.tsv of before the memory columns
             rows.append(dict(table=p[0], round=int(p[1]), load=p[2], target=p[3], rps=float(p[4]),
-                             p50=float(p[5]) / 1000, p99=float(p[6]) / 1000, errors=int(p[7]),
+                             p50=ms(p[5]), p99=ms(p[6]), errors=int(p[7]),
                              requests=int(p[8]), rss=num(p[9]), nproc=p[10], cpu=num(p[11]),
-                             logb=num(p[12]), loadavg=num(p[13])))
+                             logb=num(p[12]), loadavg=num(p[13]), threads=p[14] or '1',
+                             pipeline=int(p[15] or 1), rss_idle=num(p[16]), rss_peak=num(p[17]),
+                             rss_samples=num(p[18]), rss_end=num(p[19]), rss_1s=num(p[20]),
+                             rss_2s=num(p[21]), rss_5s=num(p[22])))
     return rows
 
 
@@ -68,7 +76,15 @@ def order(seq):
 
 
 def load_key(label):
-    return int(label.lstrip('c'))
+    """c50 < p50 < c1000: by connections, plain before pipelined."""
+    return int(label[1:]), label[0] == 'p'
+
+
+def wrk_desc(stats, load):
+    """'wrk -t2 -c10000' or 'wrk -t1 -c50, 16 requests per write'."""
+    rs = [r for r in stats.rows if r['load'] == load]
+    d = f'wrk -t{rs[0]["threads"]} -c{load_key(load)[0]}' if rs else load
+    return d + (f', {rs[0]["pipeline"]} requests per write' if rs and rs[0]['pipeline'] > 1 else '')
 
 
 class Stats:
@@ -105,6 +121,10 @@ def fmt_rps(v):
     return f'{v:,.0f}'
 
 
+def fmt_ms(v):
+    return '-' if v is None else f'{v:.3f}'
+
+
 def fmt_ratio(pair):
     m, p = pair
     if m is None:
@@ -132,7 +152,7 @@ def table(stats, tab, refs):
             rss = [r['rss'] for r in rs if r['rss'] is not None]
             cpu = stats.median(tab, load, t, 'cpu')
             row = [load, t, fmt_rps(med(rps)), f'[{fmt_rps(min(rps))}..{fmt_rps(max(rps))}]',
-                   f'{stats.median(tab, load, t, "p50"):.3f}', f'{stats.median(tab, load, t, "p99"):.3f}',
+                   fmt_ms(stats.median(tab, load, t, 'p50')), fmt_ms(stats.median(tab, load, t, 'p99')),
                    str(sum(r['errors'] for r in rs)),
                    f'{max(rss) / 1024:.1f} ({rs[0]["nproc"]}p)' if rss else '-',
                    f'{cpu:.1f}' if cpu is not None else '-']
@@ -212,6 +232,224 @@ def goals(stats):
     return out
 
 
+def mib(kib):
+    return '-' if kib is None else f'{kib / 1024:.1f}'
+
+
+def memory_table(stats, start_rss):
+    """RSS through the runs of the main table: the idle baseline, the
+    sampled and the kernel's peak, and the RSS after the close."""
+    loads = sorted(order(r['load'] for r in stats.rows if r['table'] == 'main'), key=load_key)
+    targets = order(r['target'] for r in stats.rows if r['table'] == 'main')
+    hdr = ['load', 'target', 'idle MiB', 'peak sampled MiB', 'peak VmHWM MiB', 'VmHWM x nginx',
+           'at exit MiB', '+1 s', '+2 s', '+5 s', '+5 s / idle (worst)', '+5 s / start']
+    out = []
+    for load in loads:
+        hwm_n = max((r['rss'] for r in stats.runs('main', load, 'nginx') if r['rss'] is not None), default=None)
+        for t in targets:
+            rs = stats.runs('main', load, t)
+            if not rs or all(r['rss_idle'] is None for r in rs):
+                continue
+            peak = max((r['rss_peak'] for r in rs if r['rss_peak'] is not None), default=None)
+            hwm = max((r['rss'] for r in rs if r['rss'] is not None), default=None)
+            back = [r['rss_5s'] / r['rss_idle'] for r in rs if r['rss_5s'] is not None and r['rss_idle']]
+            r5 = stats.median('main', load, t, 'rss_5s')
+            st = start_rss.get(t)
+            out.append([load, t, mib(stats.median('main', load, t, 'rss_idle')), mib(peak), mib(hwm),
+                        f'{hwm / hwm_n:.2f}' if hwm and hwm_n else '-',
+                        mib(stats.median('main', load, t, 'rss_end')), mib(stats.median('main', load, t, 'rss_1s')),
+                        mib(stats.median('main', load, t, 'rss_2s')), mib(r5),
+                        f'{max(back):.2f}' if back else '-', f'{r5 / st:.2f}' if r5 and st else '-'])
+    return hdr, out
+
+
+def goals14(stats, start_rss, mc):
+    """Issue 14's goals for every greet-server target of the main table."""
+    out = []
+    loads = order(r['load'] for r in stats.rows if r['table'] == 'main')
+    greets = [t for t in order(r['target'] for r in stats.rows if r['table'] == 'main')
+              if t == 'greet' or t.startswith('greet-alt-')]
+    has_nginx = any(r['target'] == 'nginx' for r in stats.rows)
+    for g in greets:
+        if len(greets) > 1:
+            out.append(f'{g}:')
+        n_before = len(out)
+        for load in ('c10000', 'c1000'):
+            if load not in loads or not has_nginx:
+                continue
+            a = max((r['rss'] for r in stats.runs('main', load, g) if r['rss'] is not None), default=None)
+            b = max((r['rss'] for r in stats.runs('main', load, 'nginx') if r['rss'] is not None), default=None)
+            if a and b:
+                out.append(f'- {"met" if a <= 1.5 * b else "NOT met"}: {load}: {g} peak RSS <= 1.5x nginx: '
+                           f'{a / 1024:.1f} vs {b / 1024:.1f} MiB = {a / b:.2f}x (VmHWM, max over rounds)')
+                break
+        for load in sorted(loads, key=load_key):
+            # the baseline: the RSS before the run, or the fresh server's when
+            # lower (memory kept from earlier rounds would excuse itself)
+            back = [(r['rss_5s'], min(r['rss_idle'], start_rss.get(g) or r['rss_idle']))
+                    for r in stats.runs('main', load, g) if r['rss_5s'] is not None and r['rss_idle']]
+            if back:
+                worst = max(back, key=lambda x: x[0] / x[1])
+                out.append(f'- {"met" if worst[0] <= 2 * worst[1] else "NOT met"}: {load}: {g} RSS 5 s after the '
+                           f'close <= 2x the idle baseline: {worst[0] / 1024:.1f} vs {worst[1] / 1024:.1f} MiB = '
+                           f'{worst[0] / worst[1]:.2f}x (worst round; baseline: the lower of the RSS before the '
+                           f'run and at start)')
+        if g in mc and mc[g]['after'] and mc[g]['idle']:
+            ph, kib = mc[g]['after'][-1]
+            out.append(f'- {"met" if kib <= 2 * mc[g]["idle"] else "NOT met"}: memconn: {g} RSS {ph} after '
+                       f'closing {mc[g]["steps"][-1][0]} connections <= 2x idle: {kib / 1024:.1f} vs '
+                       f'{mc[g]["idle"] / 1024:.1f} MiB = {kib / mc[g]["idle"]:.2f}x')
+        if 'c50' in loads and has_nginx:
+            q, _ = stats.ratio('main', 'c50', g, 'nginx', key='p99')
+            if q is not None:
+                out.append(f'- {"met" if q <= 1.2 else "NOT met"}: c50: {g} p99 <= 1.2x nginx: '
+                           f'{stats.median("main", "c50", g, "p99"):.3f} vs '
+                           f'{stats.median("main", "c50", "nginx", "p99"):.3f} ms = {q:.2f}x')
+        for load in sorted(loads, key=load_key):
+            m, p = stats.ratio('main', load, g, 'nginx') if has_nginx else (None, None)
+            if m is None or p is None:
+                continue
+            ratios = stats.paired('main', load, g, 'nginx')
+            interval = ''
+            if len(ratios) >= 3:
+                lo, hi, cover = median_interval(ratios)
+                interval = f', {cover:.0%} interval {lo:.2f}-{hi:.2f}'
+            if load in ('c50', 'c1000', 'c10000'):
+                verdict = 'met' if m >= 1.05 and p >= 1.05 else 'NOT met' if m < 1.05 and p < 1.05 else 'borderline'
+                out.append(f'- {verdict}: {load}: {g} >= 1.05x nginx: {m:.2f}x (paired {p:.2f}x{interval})')
+            elif load.startswith('p'):
+                out.append(f'- reported: {load} ({wrk_desc(stats, load)}): {g} = {m:.2f}x nginx '
+                           f'(paired {p:.2f}x{interval})')
+        if len(greets) > 1 and len(out) == n_before:
+            out.pop()               # nothing to say about this one: no header
+    return out
+
+
+def load_memconn(path):
+    """{target: {'idle': kib, 'steps': [(conns, rss, hwm, ok, failed, closed)], 'after': [(phase, rss)]}}"""
+    mc = {}
+    if not os.path.exists(path):
+        return mc
+    with open(path) as f:
+        for line in f:
+            p = line.rstrip('\n').split('\t')
+            if line.startswith('#') or len(p) < 9:
+                continue
+            t = mc.setdefault(p[0], {'idle': None, 'steps': [], 'after': [], 'failed': 0, 'closed': 0})
+            conns, ok, failed, closed, rss_k, hwm = (int(v) for v in (p[2], p[3], p[4], p[5], p[6], p[7]))
+            t['failed'], t['closed'] = failed, closed
+            if p[1] == 'idle':
+                t['idle'] = rss_k
+            elif p[1] == 'open':
+                t['steps'].append((conns, rss_k, hwm, ok, failed, closed))
+            else:
+                t['after'].append((p[1].replace('closed', ''), rss_k))
+    return mc
+
+
+def memconn_table(mc):
+    from memconn import fit
+    if not mc:
+        return None
+    ref = mc.get('nginx')
+    ref_fit = fit([(c, r) for c, r, *_ in ref['steps']]) if ref else None
+    ref_top = ref['steps'][-1] if ref and ref['steps'] else None
+    top = max(len(v['steps']) for v in mc.values())
+    steps_hdr = [f'@{c:,}' for c, *_ in max(mc.values(), key=lambda v: len(v['steps']))['steps']]
+    after_hdr = [ph for ph, _ in max(mc.values(), key=lambda v: len(v['after']))['after']]
+    hdr = (['target', 'idle MiB'] + [h + ' MiB' for h in steps_hdr] +
+           ['KiB/conn', 'intercept MiB', 'r2', 'KiB/conn x nginx', 'RSS x nginx at max'] +
+           [f'{h} MiB' for h in after_hdr] + ['after / idle', 'failed', 'closed early'])
+    out = []
+    for t, v in mc.items():
+        f = fit([(c, r) for c, r, *_ in v['steps']])
+        cells = [mib(r) for _, r, *_ in v['steps']] + [''] * (top - len(v['steps']))
+        last = v['steps'][-1] if v['steps'] else None
+        aft = [mib(r) for _, r in v['after']] + [''] * (len(after_hdr) - len(v['after']))
+        out.append([t, mib(v['idle'])] + cells + [
+            f'{f[0]:.2f}' if f else '-', mib(f[1]) if f else '-', f'{f[2]:.4f}' if f else '-',
+            f'{f[0] / ref_fit[0]:.1f}' if f and ref_fit and ref_fit[0] > 0 else '-',
+            f'{last[1] / ref_top[1]:.2f}' if last and ref_top and last[0] == ref_top[0] else '-'] + aft + [
+            f'{v["after"][-1][1] / v["idle"]:.2f}' if v['after'] and v['idle'] else '-',
+            str(v['failed']), str(v['closed'])])
+    return hdr, out
+
+
+def memconn_chart(mc, outdir):
+    if not mc or shutil.which('gnuplot') is None:
+        return None
+    plots = []
+    for i, (t, v) in enumerate(mc.items()):
+        dat = os.path.join(outdir, f'memconn-{t}.dat')
+        with open(dat, 'w') as f:
+            f.write(f'0\t{v["idle"] / 1024:.3f}\n' if v['idle'] else '')
+            for c, r, *_ in v['steps']:
+                f.write(f'{c}\t{r / 1024:.3f}\n')
+        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "{COLORS.get(t, "#41ab5d")}" title "{t}"')
+    png = os.path.join(outdir, 'memconn.png')
+    gp = f'''
+set terminal pngcairo size 900,520 font "DejaVu Sans,10"
+set output "{png}"
+set title "Server RSS (VmRSS over its processes) with N idle keep-alive connections, each after one GET{pinned(outdir)}"
+set xlabel "open connections"
+set ylabel "RSS MiB"
+set grid
+set key left top
+set xrange [0:*]
+set yrange [0:*]
+plot {", ".join(plots)}
+'''
+    r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
+    if r.returncode != 0:
+        print(f'gnuplot failed for memconn: {r.stderr.strip()}', file=sys.stderr)
+        return None
+    return png
+
+
+def rss_chart(stats, outdir, load):
+    """rss-<load>.png: the tree's VmRSS through round 1's run of each target
+    (rss/ samples) and after wrk exited (raw.tsv), or None."""
+    if shutil.which('gnuplot') is None:
+        return None
+    plots = []
+    for t in order(r['target'] for r in stats.rows if r['table'] == 'main'):
+        rs = [r for r in stats.runs('main', load, t) if r['round'] == 1]
+        series = os.path.join(outdir, 'rss', f'main-r1-{load}-{t}.tsv')
+        if not rs or not os.path.exists(series):
+            continue
+        r = rs[0]
+        dur = r['requests'] / r['rps'] if r['rps'] else 0
+        dat = os.path.join(outdir, f'rss-{load}-{t}.dat')
+        with open(series) as f, open(dat, 'w') as out:
+            for line in f:
+                ms_, kib = line.split()
+                out.write(f'{int(ms_) / 1000:.2f}\t{int(kib) / 1024:.2f}\n')
+            for off, key in ((0, 'rss_end'), (1, 'rss_1s'), (2, 'rss_2s'), (5, 'rss_5s')):
+                if r[key] is not None:
+                    out.write(f'{dur + off:.2f}\t{r[key] / 1024:.2f}\n')
+        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb "{COLORS.get(t, "#41ab5d")}" '
+                     f'title "{t}"')
+    if not plots:
+        return None
+    png = os.path.join(outdir, f'rss-{load}.png')
+    gp = f'''
+set terminal pngcairo size 900,480 font "DejaVu Sans,10"
+set output "{png}"
+set title "Server RSS through round 1 at {load} ({wrk_desc(stats, load)}{pinned(outdir)}) and after wrk exits"
+set xlabel "seconds from the start of the run"
+set ylabel "RSS MiB"
+set grid
+set key outside right top
+set yrange [0:*]
+plot {", ".join(plots)}
+'''
+    r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
+    if r.returncode != 0:
+        print(f'gnuplot failed for rss-{load}: {r.stderr.strip()}', file=sys.stderr)
+        return None
+    return png
+
+
 def startup(path):
     if not os.path.exists(path):
         return None
@@ -249,8 +487,7 @@ def chart(stats, outdir):
         print('(gnuplot not found: no charts; apt-get install gnuplot-nox)', file=sys.stderr)
         return []
     made = []
-    colors = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
-              'greet-log': '#0868ac', 'nginx-log': '#636363'}
+    colors = COLORS
     loads = sorted(order(r['load'] for r in stats.rows), key=load_key)
     for load in loads:
         dat = os.path.join(outdir, f'chart-{load}.dat')
@@ -280,7 +517,7 @@ def chart(stats, outdir):
         gp = f'''
 set terminal pngcairo size 1000,520 font "DejaVu Sans,10"
 set output "{png}"
-set title "GET /greet/John, wrk -t1 -{load}{pinned(outdir)}: median req/s of {rounds} round(s), bars = min..max"
+set title "GET /greet/John, {wrk_desc(stats, load)}{pinned(outdir)}: median req/s of {rounds} round(s), bars = min..max"
 set style fill solid 0.85 border -1
 set boxwidth 0.6
 set grid ytics
@@ -344,6 +581,27 @@ def main(argv):
     hdr, tr = table(stats, 'main', REFS['main'])
     both('Access logging off', as_text(hdr, tr), as_md(hdr, tr), note)
 
+    start_rss = {}
+    if os.path.exists(servers):
+        start_rss = {s['target']: float(s['rss_kib']) for s in srv if (s.get('rss_kib') or '').isdigit()}
+    hdr, tr = memory_table(stats, start_rss)
+    if tr:
+        both('Memory through the runs (access logging off)', as_text(hdr, tr), as_md(hdr, tr),
+             'VmRSS summed over the server\'s processes: idle = just before the run (median of the rounds), '
+             'peak sampled = highest sample (every RSS_INTERVAL s) over the rounds, peak VmHWM = the kernel\'s '
+             'high-water mark (reset before each run; max over the rounds), at exit = when wrk has exited (its '
+             'connections closed), +N s = N s later (medians; - = not sampled at this load, see AFTER_CLOSE_FROM). '
+             '+5 s / idle: the worst round; +5 s / start: against the RSS of the freshly started server.')
+    mc = load_memconn(os.path.join(outdir, 'memconn.tsv'))
+    mt = memconn_table(mc)
+    if mt:
+        both('Memory per connection (memconn.py)', as_text(*mt, group=False), as_md(*mt),
+             'Each server started afresh; connections opened in steps (each one GET /greet/John answered in full, '
+             'then held idle), RSS sampled 0.5 s after each step. KiB/conn: least-squares slope of RSS over the '
+             'open connections (intercept: its value at 0); x nginx: against nginx\'s slope and its RSS at the '
+             'largest step; closed+N s: N s after all were closed. failed: connections refused, reset, '
+             'unanswered or not 200; closed early: held connections the server closed while idle.')
+
     if any(r['table'] == 'log' for r in rows):
         hdr, tr = table(stats, 'log', REFS['log'])
         extra = []
@@ -371,6 +629,11 @@ def main(argv):
         print('\n== goals of issue 7 (server)\n' + '\n'.join(g))
         md.append('### Goals of issue 7 (server)\n\n' + '\n'.join(g) + '\n')
 
+    g14 = goals14(stats, start_rss, mc)
+    if g14:
+        print('\n== goals of issue 14 (scale)\n' + '\n'.join(g14))
+        md.append('### Goals of issue 14 (scale)\n\n' + '\n'.join(g14) + '\n')
+
     micro = os.path.join(outdir, 'micro.txt')
     if os.path.exists(micro):
         with open(micro) as f:
@@ -378,6 +641,13 @@ def main(argv):
 
     if '--no-chart' not in argv:
         pngs = chart(stats, outdir)
+        for load in sorted(order(r['load'] for r in rows if r['rss_1s'] is not None), key=load_key):
+            rpng = rss_chart(stats, outdir, load)
+            if rpng:
+                pngs.append(rpng)
+        mpng = memconn_chart(mc, outdir)
+        if mpng:
+            pngs.append(mpng)
         for p in pngs:
             md.append(f'![{os.path.basename(p)}]({os.path.basename(p)})\n')
         if pngs:
