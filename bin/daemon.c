@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon.c - the life of greet-server's libmicrohttpd daemon: the address
+ * daemon.c - the life of greet-server's libmicrohttpd daemons: the address
  * to bind, the options (limits, TLS, the adapter's callbacks), start,
  * readiness, the drain and stop.  No request passes through here.
+ *
+ * --threads N > 1 on a socket greet-server binds itself starts N daemons
+ * of one thread each, every one with its own listening socket on the same
+ * address (SO_REUSEPORT): the kernel spreads new connections over them by
+ * a hash of their addresses.  libmicrohttpd's own thread pool shares one
+ * listening socket among its threads, and whichever wakes first takes the
+ * connections waiting: measured with two threads and 50 connections, the
+ * busier thread did a median 65% of the work and sometimes all of it,
+ * against 53% (at most 58%) with SO_REUSEPORT (docs/performance.md,
+ * "Threads").  A socket passed by the service manager is one socket: the
+ * thread pool serves it.
  */
 #define _GNU_SOURCE 1   /* SO_ATTACH_FILTER */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -42,16 +54,23 @@
 #define ADMIN_CONNECTION_LIMIT 16
 #define ADMIN_LISTEN_BACKLOG 64
 
+/* One libmicrohttpd daemon serving the public port. */
+struct listener {
+  struct MHD_Daemon *mhd;
+  int queue_fd;             /* its listening socket while the queue drains, or -1 */
+  int fd;                   /* after daemon_stop_accepting(): ours to close */
+};
+
 struct daemon {
   struct server srv;        /* what the adapter's callbacks see */
-  struct MHD_Daemon *mhd;
   struct memtrim *trim;     /* NULL: freed memory stays in the heap */
-  int listen_fd;            /* after daemon_stop_accepting(): ours to close */
   int activated;            /* the socket came from systemd */
   int quiesced;
   struct server admin_srv;  /* --admin-port: the same, for the ops endpoints */
   struct MHD_Daemon *admin; /* NULL without --admin-port */
   int admin_fd;             /* after daemon_stop_accepting(): ours to close */
+  unsigned n;               /* listeners: 1, or one per thread on SO_REUSEPORT */
+  struct listener l[];
 };
 
 static void version_json(struct server *srv)
@@ -161,12 +180,15 @@ static void adapter_options(struct server *srv, struct MHD_OptionItem *o)
   memcpy(o, items, sizeof items);
 }
 
-/* libmicrohttpd with the adapter's callbacks and cfg's limits.  The
- * options are arrays (MHD_OPTION_ARRAY): an optional one is an
- * MHD_OPTION_END entry, never a missing argument. */
+/* libmicrohttpd with the adapter's callbacks and cfg's limits, taking
+ * conn_limit connections on threads threads (a pool when more than one),
+ * its listening socket on SO_REUSEPORT when reuse.  The options are arrays
+ * (MHD_OPTION_ARRAY): an optional one is an MHD_OPTION_END entry, never a
+ * missing argument. */
 static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config *cfg,
                                     int listen_fd, const struct sockaddr_storage *ss,
-                                    unsigned flags)
+                                    unsigned flags, unsigned long threads,
+                                    unsigned long conn_limit, int reuse)
 {
   struct server *srv = &d->srv;
   int tls = (flags & MHD_USE_TLS) != 0;
@@ -181,11 +203,12 @@ static struct MHD_Daemon *start_mhd(struct daemon *d, const struct server_config
     {listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
      listen_fd >= 0 ? listen_fd : 0, listen_fd >= 0 ? NULL : (void *)(uintptr_t)ss},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout, NULL},
-    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
+    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)conn_limit, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
     {MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG, NULL},
+    {reuse ? MHD_OPTION_LISTENING_ADDRESS_REUSE : MHD_OPTION_END, 1, NULL},
     /* a pool of one is no pool: one epoll thread does it all */
-    {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)cfg->threads, NULL},
+    {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
     {MHD_OPTION_END, 0, NULL},
   };
 
@@ -243,33 +266,97 @@ static int start_admin(struct daemon *d, const struct server_config *cfg)
   return 0;
 }
 
+/*
+ * Whether something already listens on ss's port.  SO_REUSEPORT lets a
+ * second socket of the same user join a port: without this check a second
+ * greet-server started on a port in use would share its connections
+ * instead of failing.  Port 0 asks the kernel for a free one.
+ */
+static int port_in_use(const struct sockaddr_storage *ss)
+{
+  const int on = 1;
+  socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), busy;
+
+  if (fd < 0)
+    return 0;           /* then libmicrohttpd's own socket() says why */
+  /* as libmicrohttpd sets it: only a listening socket makes bind() fail */
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  busy = bind(fd, (const struct sockaddr *)ss, len) != 0 && errno == EADDRINUSE;
+  close(fd);
+  return busy;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned port)
+{
+  if (ss->ss_family == AF_INET6)
+    ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+  else
+    ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
+/* The public listeners: d->n daemons, each with its share of the
+ * connection limit (as libmicrohttpd's thread pool shares it among its
+ * threads).  0, or -1 (logged; the ones started are stopped). */
+static int start_listeners(struct daemon *d, const struct server_config *cfg, int listen_fd,
+                           struct sockaddr_storage *ss, unsigned flags)
+{
+  int reuse = d->n > 1;
+  unsigned long port = cfg->port;
+
+  if (reuse && port != 0 && port_in_use(ss)) {
+    log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use)", cfg->bind, port);
+    return -1;
+  }
+  for (unsigned k = 0; k < d->n; k++) {
+    unsigned long share = cfg->conn_limit / d->n + (k < cfg->conn_limit % d->n);
+    d->l[k].mhd = start_mhd(d, cfg, listen_fd, ss, flags, reuse ? 1 : cfg->threads, share, reuse);
+    if (d->l[k].mhd == NULL) {
+      if (listen_fd >= 0)
+        log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);
+      else
+        log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use, or not allowed)", cfg->bind, port);
+      while (k-- > 0)
+        MHD_stop_daemon(d->l[k].mhd);
+      return -1;
+    }
+    if (k == 0 && port == 0) {        /* the others join the port the kernel gave */
+      const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->l[0].mhd, MHD_DAEMON_INFO_BIND_PORT);
+      port = info != NULL ? info->port : 0;
+      set_port(ss, (unsigned)port);
+    }
+  }
+  return 0;
+}
+
 struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
 {
   struct sockaddr_storage ss;
   /* MHD_USE_ITC: MHD_quiesce_daemon() needs it */
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+  /* a listener per thread, never more than connections to share out */
+  unsigned n = listen_fd < 0 && cfg->threads > 1 ? (unsigned)cfg->threads : 1;
   struct daemon *d;
 
+  if (n > cfg->conn_limit)
+    n = (unsigned)cfg->conn_limit;
   if (bind_address(cfg->bind, cfg->port, listen_fd, &ss, &flags) != 0 ||
       tls_flags(cfg, &flags) != 0)
     return NULL;
-  if ((d = calloc(1, sizeof *d)) == NULL) {
+  if ((d = calloc(1, sizeof *d + n * sizeof d->l[0])) == NULL) {
     log_msg(LOG_ERROR, "out of memory");
     return NULL;
   }
-  d->listen_fd = -1;
+  d->n = n;
+  for (unsigned k = 0; k < n; k++)
+    d->l[k].fd = -1;
   d->admin_fd = -1;
   d->activated = listen_fd >= 0;
   if (server_init(&d->srv, cfg) != 0) {
     free(d);
     return NULL;
   }
-  d->mhd = start_mhd(d, cfg, listen_fd, &ss, flags);
-  if (d->mhd == NULL) {
-    if (listen_fd >= 0)
-      log_msg(LOG_ERROR, "cannot serve the socket passed by the service manager (fd %d)", listen_fd);
-    else
-      log_msg(LOG_ERROR, "cannot listen on %s port %lu (in use, or not allowed)", cfg->bind, cfg->port);
+  if (start_listeners(d, cfg, listen_fd, &ss, flags) != 0) {
     deadline_stop(d->srv.deadline);
     free(d);
     return NULL;
@@ -291,7 +378,7 @@ unsigned daemon_admin_port(const struct daemon *d)
 
 unsigned daemon_port(const struct daemon *d)
 {
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->l[0].mhd, MHD_DAEMON_INFO_BIND_PORT);
   return info != NULL ? info->port : 0;
 }
 
@@ -340,21 +427,26 @@ static int drop_new_handshakes(int fd)
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }
 
-static void wait_queue_empty(int fd)
+/* Until no listener's queue has had a connection waiting for
+ * QUEUE_QUIET_MS, at most QUEUE_WAIT_MS. */
+static void wait_queues_empty(const struct daemon *d)
 {
   const struct timespec ms = {0, 1000000L};
   int quiet = 0;
 
   for (int waited = 0; waited < QUEUE_WAIT_MS && quiet < QUEUE_QUIET_MS; ++waited) {
-    struct pollfd p = {fd, POLLIN, 0};
-    quiet = poll(&p, 1, 0) > 0 ? 0 : quiet + 1;
+    int waiting = 0;
+    for (unsigned k = 0; k < d->n && !waiting; k++) {
+      struct pollfd p = {d->l[k].queue_fd, POLLIN, 0};
+      waiting = p.fd >= 0 && poll(&p, 1, 0) > 0;
+    }
+    quiet = waiting ? 0 : quiet + 1;
     nanosleep(&ms, NULL);
   }
 }
 
 void daemon_stop_accepting(struct daemon *d)
 {
-  const union MHD_DaemonInfo *info;
   MHD_socket fd;
 
   if (d->quiesced)
@@ -365,21 +457,27 @@ void daemon_stop_accepting(struct daemon *d)
     d->admin_fd = fd;
     shutdown(fd, SHUT_RDWR);
   }
-  info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_LISTEN_FD);
-  if (!d->activated && info != NULL && info->listen_fd != MHD_INVALID_SOCKET &&
-      drop_new_handshakes(info->listen_fd) == 0)
-    wait_queue_empty(info->listen_fd);
-  fd = MHD_quiesce_daemon(d->mhd);
+  /* every listener drops new handshakes first, then all queues drain */
+  for (unsigned k = 0; k < d->n; k++) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->l[k].mhd, MHD_DAEMON_INFO_LISTEN_FD);
+    d->l[k].queue_fd = -1;
+    if (!d->activated && info != NULL && info->listen_fd != MHD_INVALID_SOCKET &&
+        drop_new_handshakes(info->listen_fd) == 0)
+      d->l[k].queue_fd = info->listen_fd;
+  }
+  wait_queues_empty(d);
   d->quiesced = 1;
   deadline_drain(d->srv.deadline);
-  if (fd == MHD_INVALID_SOCKET)
-    return;
-  d->listen_fd = fd;
-  /* A socket from systemd stays as it is: systemd queues new connections
-   * on it for the next start.  Ours stops listening, so connecting is
-   * refused at once. */
-  if (!d->activated)
-    shutdown(fd, SHUT_RDWR);
+  for (unsigned k = 0; k < d->n; k++) {
+    if ((fd = MHD_quiesce_daemon(d->l[k].mhd)) == MHD_INVALID_SOCKET)
+      continue;
+    d->l[k].fd = fd;
+    /* A socket from systemd stays as it is: systemd queues new
+     * connections on it for the next start.  Ours stops listening, so
+     * connecting is refused at once. */
+    if (!d->activated)
+      shutdown(fd, SHUT_RDWR);
+  }
 }
 
 long daemon_in_flight(void)
@@ -399,10 +497,12 @@ void daemon_stop(struct daemon *d)
   memtrim_stop(d->trim);
   if (d->admin != NULL)
     MHD_stop_daemon(d->admin);
-  MHD_stop_daemon(d->mhd);
+  for (unsigned k = 0; k < d->n; k++) {
+    MHD_stop_daemon(d->l[k].mhd);
+    if (d->l[k].fd >= 0)
+      close(d->l[k].fd);
+  }
   deadline_stop(d->srv.deadline);
-  if (d->listen_fd >= 0)
-    close(d->listen_fd);
   if (d->admin_fd >= 0)
     close(d->admin_fd);
   free(d);

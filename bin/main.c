@@ -188,19 +188,24 @@ static void describe(const struct server_config *cfg, int listen_fd, unsigned po
 }
 
 /*
- * One malloc arena for every thread.  libmicrohttpd allocates each
- * connection's memory pool (--connection-memory) with malloc; with glibc's
- * default of an arena per thread, pools freed by one worker are not reused
- * by another, so peak RSS keeps growing under load where one arena stays
- * flat (figures in docs/performance.md).  The per-request allocations (responses and
- * their headers) are small and served by each thread's tcache without the
- * arena lock.  MALLOC_ARENA_MAX in the environment still wins.
+ * A malloc arena per worker thread, and one for the other threads.
+ * glibc's default, eight per CPU, let peak RSS keep growing under load
+ * (pools freed into one arena are not reused from another); one arena
+ * for all kept it flat, but then every worker takes the same arena lock
+ * for libmicrohttpd's per-request callocs (the response and a record per
+ * response header: glibc 2.36's calloc skips the per-thread cache), and
+ * two workers spent 40% more CPU per request at 50 connections
+ * (docs/performance.md, "Threads").  A worker keeps its connections from
+ * accept to close, so the pools it frees return to the arena it takes
+ * them from.  MALLOC_ARENA_MAX in the environment still wins.
  */
-static void one_malloc_arena(void)
+static void malloc_arenas(unsigned long threads)
 {
 #if defined(__GLIBC__) && defined(M_ARENA_MAX)
   if (getenv("MALLOC_ARENA_MAX") == NULL)
-    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_ARENA_MAX, (int)threads + 1);
+#else
+  (void)threads;
 #endif
 }
 
@@ -267,7 +272,7 @@ int main(int argc, char **argv)
   if (cfg.tls_cert != NULL && tls_load(cfg.tls_cert, cfg.tls_key, stderr) != 0)
     return 2;
   log_setup((enum log_format)cfg.log_format, (enum log_level)cfg.log_level, 1);
-  one_malloc_arena();
+  malloc_arenas(cfg.threads);
 
   handled_signals(&stop);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
