@@ -35,7 +35,7 @@ worker_ns() { # PID -> one line per MHD thread: its ns on CPU
   local t name
   for t in /proc/"$1"/task/*; do
     name=$(cat "$t/comm" 2>/dev/null) || continue
-    [[ $name == MHD-* ]] && cut -d' ' -f1 "$t/schedstat"
+    if [[ $name == MHD-* ]]; then cut -d' ' -f1 "$t/schedstat"; fi
   done
 }
 
@@ -50,7 +50,7 @@ for ((i = 1; i <= TRIALS; i++)); do
     sleep 0.05
   done
   wrk -t1 -c"$CONNS" -d"$SECONDS_PER_TRIAL"s -s "$HERE/report.lua" "http://127.0.0.1:$port/greet/John" -- 16 >/dev/null 2>&1
-  share=$(worker_ns "$PID" | awk '{ s += $1; if ($1 > m) m = $1 } END { printf "%.2f", s > 0 ? m / s : 0 }')
+  share=$(worker_ns "$PID" | awk '{ s += $1; if ($1 > m) m = $1 } END { printf "%.2f", (s > 0 ? m / s : 0) }')
   kill "$PID" 2>/dev/null
   wait "$PID" 2>/dev/null || true
   PID=""
