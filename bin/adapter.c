@@ -229,8 +229,10 @@ static void collect_fields(struct MHD_Connection *conn, struct fields *f)
     reqid_generate(f->generated);
     f->request_id = f->generated;
   }
+  /* a new trace takes the request id greet-server made, when it made one */
   trace_begin(&f->trace, f->traceparent, f->traceparent_len, f->traceparent_lines,
-              f->tracestate, f->tracestate_len);
+              f->tracestate, f->tracestate_len,
+              f->request_id == f->generated ? f->generated : NULL);
 }
 
 /* The lines of one list field, joined with ", " into a buffer sized

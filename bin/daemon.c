@@ -338,8 +338,11 @@ struct daemon *daemon_start(const struct server_config *cfg, int listen_fd)
   unsigned n = listen_fd < 0 && cfg->threads > 1 ? (unsigned)cfg->threads : 1;
   struct daemon *d;
 
-  if (n > cfg->conn_limit)
+  if (n > cfg->conn_limit) {
     n = (unsigned)cfg->conn_limit;
+    log_msg(LOG_WARN, "--threads %lu is more than --connection-limit %lu: %u threads, one "
+            "connection each", cfg->threads, cfg->conn_limit, n);
+  }
   if (bind_address(cfg->bind, cfg->port, listen_fd, &ss, &flags) != 0 ||
       tls_flags(cfg, &flags) != 0)
     return NULL;

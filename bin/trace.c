@@ -178,7 +178,7 @@ int trace_state_join(char buf[TRACE_STATE_MAX + 1], size_t *len, const char *v, 
 }
 
 void trace_begin(struct trace_context *t, const char *parent, size_t parent_len, unsigned parent_lines,
-                 const char *state, size_t state_len)
+                 const char *state, size_t state_len, const char *new_id)
 {
   char parent_id[TRACE_SPAN_CAP];
 
@@ -193,11 +193,17 @@ void trace_begin(struct trace_context *t, const char *parent, size_t parent_len,
       t->state_len = state_len;
     }
   } else {
-    reqid_random_hex(t->trace_id, 2);
+    if (new_id != NULL)
+      memcpy(t->trace_id, new_id, 32);
+    else
+      reqid_random_hex(t->trace_id, 2);
     t->trace_id[32] = '\0';
     t->flags = 0;                       /* nothing of it is exported */
   }
   reqid_random_hex(t->span_id, 1);
   t->span_id[16] = '\0';
-  trace_parent_format(t->trace_id, t->span_id, t->flags, t->traceparent);
+  if (t->continued)
+    trace_parent_format(t->trace_id, t->span_id, t->flags, t->traceparent);
+  else
+    t->traceparent[0] = '\0';
 }

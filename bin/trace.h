@@ -66,7 +66,7 @@ int trace_state_join(char buf[TRACE_STATE_MAX + 1], size_t *len, const char *v, 
 struct trace_context {
   char trace_id[TRACE_ID_CAP];        /* the caller's, or a new one */
   char span_id[TRACE_SPAN_CAP];       /* ours, new for every request */
-  char traceparent[TRACE_PARENT_CAP]; /* to answer with */
+  char traceparent[TRACE_PARENT_CAP]; /* to answer with; "" for a new trace */
   unsigned flags;                     /* the caller's sampled flag, or 0 */
   int continued;                      /* 1: the trace id came from the caller */
   const char *state;                  /* tracestate to pass on, or NULL */
@@ -79,10 +79,16 @@ struct trace_context {
  * as the specification asks) and its tracestate (joined, see above):
  * a valid traceparent keeps its trace id and sampled flag, and then a
  * valid tracestate is passed on; otherwise a new trace starts (flags 0:
- * no span is exported) and tracestate is dropped.  The span id is always
- * new.  Ids come from reqid_generate(), so nothing is allocated.
+ * no span is exported) and tracestate is dropped.  A new trace's id is
+ * new_id (32 lower-case hex digits, not all zeros: a request id
+ * greet-server generated, so that the log line's two ids are one) or,
+ * when new_id is NULL, a random one.  The span id is always new.  Ids
+ * come from the request-id generator, so nothing is allocated; the
+ * traceparent to answer with is formatted only for a kept trace, the only
+ * one that gets it.
  */
 void trace_begin(struct trace_context *t, const char *parent, size_t parent_len,
-                 unsigned parent_lines, const char *state, size_t state_len);
+                 unsigned parent_lines, const char *state, size_t state_len,
+                 const char *new_id);
 
 #endif /* GREET_SERVER_TRACE_H */

@@ -7,6 +7,8 @@
 
 #include <criterion/criterion.h>
 
+#include <greet.h>
+
 #include "target.h"
 
 #define T(lit) lit, sizeof(lit) - 1
@@ -116,6 +118,36 @@ Test(target, segments)
   cr_expect(!target_segment_is(T("Greet"), T("greet")));
   cr_expect(!target_segment_is(T("greet%00"), T("greet")));
   cr_expect(!target_segment_is(T("gree"), T("greet")));
+}
+
+/* The answers of the two segment functions are the decoder's, with or
+ * without a '%' (the functions skip it when there is none): generated
+ * segments from an alphabet that makes good and bad escapes, NUL and
+ * bytes >= 0x80, against three wanted names. */
+Test(target, segments_agree_with_the_decoder)
+{
+  static const char alphabet[] = {'g', 'r', 'e', 't', '%', '6', '5', 'z', '2', 'F', '\0', '\x80'};
+  static const char *const wants[] = {"greet", "healthz", "e"};
+  unsigned long x = 12345;
+
+  for (int n = 0; n < 200000; n++) {
+    char seg[8], out[16];
+    size_t len, out_len = 0;
+    x = x * 6364136223846793005ul + 1442695040888963407ul;
+    len = (size_t)(x >> 60) % (sizeof seg + 1);
+    for (size_t i = 0; i < len; i++)
+      seg[i] = alphabet[(x >> (4 * i + 8)) % sizeof alphabet];
+    greet_status dec = greet_url_decode(seg, len, out, sizeof out, &out_len, 0);
+    greet_status chk = greet_url_decode(seg, len, NULL, 0, &out_len, 0);
+    cr_assert_eq(target_segment_check(seg, len), chk == GREET_E_NOSPACE ? GREET_OK : chk,
+                 "check of a %zu-byte segment", len);
+    for (size_t w = 0; w < sizeof wants / sizeof wants[0]; w++) {
+      size_t wl = strlen(wants[w]);
+      int want = dec == GREET_OK && out_len == wl && memcmp(out, wants[w], wl) == 0;
+      cr_assert_eq(target_segment_is(seg, len, wants[w], wl), want,
+                   "%zu-byte segment against %s", len, wants[w]);
+    }
+  }
 }
 
 /* Every byte value alone in a target: a space and the controls are bad,

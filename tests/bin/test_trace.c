@@ -355,8 +355,10 @@ Test(trace, tracestate_join)
 }
 
 /* trace_begin: a valid traceparent keeps its trace id and sampled flag
- * only, a new span id every time; anything else starts a new trace and
- * drops tracestate. */
+ * only (not the id offered for a new trace), a new span id every time;
+ * anything else starts a new trace, with the offered id or a random one,
+ * and drops tracestate. */
+#define NEW_ID "4bf92f3577b34da6a3ce929d0e0e4736"
 Test(trace, begin)
 {
   static const char parent[] = "00-" TID "-" PID "-03";
@@ -364,7 +366,7 @@ Test(trace, begin)
   char tid[TRACE_ID_CAP], pid[TRACE_SPAN_CAP];
   unsigned flags;
 
-  trace_begin(&a, LIT(parent), 1, LIT("foo=1"));
+  trace_begin(&a, LIT(parent), 1, LIT("foo=1"), NEW_ID);
   cr_assert(a.continued);
   cr_assert_str_eq(a.trace_id, TID);
   cr_assert_eq(a.flags, TRACE_FLAG_SAMPLED);
@@ -374,7 +376,7 @@ Test(trace, begin)
   cr_assert_str_eq(tid, TID);
   cr_assert_str_eq(pid, a.span_id);
   cr_assert_str_neq(a.span_id, PID);
-  trace_begin(&b, LIT(parent), 1, LIT("foo=1,foo=2"));
+  trace_begin(&b, LIT(parent), 1, LIT("foo=1,foo=2"), NULL);
   cr_assert_str_neq(a.span_id, b.span_id);
   cr_assert_null(b.state, "invalid tracestate dropped");
 
@@ -384,13 +386,16 @@ Test(trace, begin)
   } fresh[] = {{NULL, 0}, {"ff-" TID "-" PID "-01", 1}, {parent, 2}, {"00-" TID "-" PID "-0", 1}};
   for (size_t i = 0; i < sizeof fresh / sizeof fresh[0]; i++) {
     size_t n = fresh[i].parent ? strlen(fresh[i].parent) : 0;
-    trace_begin(&a, fresh[i].parent, n, fresh[i].lines, LIT("foo=1"));
+    trace_begin(&a, fresh[i].parent, n, fresh[i].lines, LIT("foo=1"), NULL);
     cr_assert(!a.continued, "row %zu", i);
     cr_assert_str_neq(a.trace_id, TID);
     cr_assert_eq(strspn(a.trace_id, "0123456789abcdef"), 32);
     cr_assert_eq(strspn(a.span_id, "0123456789abcdef"), 16);
     cr_assert_null(a.state, "row %zu: tracestate without a traceparent", i);
     cr_assert_eq(a.flags, 0);
-    cr_assert_eq(trace_parent_parse(a.traceparent, strlen(a.traceparent), tid, pid, &flags), 0);
+    cr_assert_str_eq(a.traceparent, "", "row %zu: a new trace is answered no traceparent", i);
+    trace_begin(&b, fresh[i].parent, n, fresh[i].lines, LIT("foo=1"), NEW_ID);
+    cr_assert_str_eq(b.trace_id, NEW_ID, "row %zu: a new trace takes the id it is given", i);
+    cr_assert_str_neq(b.span_id, a.span_id);
   }
 }

@@ -111,6 +111,9 @@ def trace_context(t):
         t.eq(len(set(spans)), len(spans), "a new span id for every request")
         fresh = [l[0] for l, c in zip(logged, CASES) if not c[1]]
         t.eq(len(set(fresh)), len(fresh), "a new trace id for every request without a usable traceparent")
+        own = [(x.get("trace_id"), x.get("request_id")) for x, c in zip(lines, CASES) if not c[1]]
+        t.ok(own and all(tid == rid for tid, rid in own),
+             "a new trace's id is the request id greet-server made for it", repr(own))
         # every other endpoint and every error answers with one too
         for method, target, code in [("GET", "/livez", 200), ("GET", "/nope", 404), ("POST", "/greet/x", 405),
                                      ("GET", "/metrics", 200)]:
@@ -119,6 +122,14 @@ def trace_context(t):
             t.ok(status == code and m and m.group(1) == TID, "%s %s: %d with the trace id" % (method, target, code))
         srv.stop()
         t.eq(greettest.sanitizer_report(srv.stderr_text()), [], "no sanitizer report")
+
+    # a client's own request id is no trace id: the new trace gets a random one
+    with greettest.Server() as srv:
+        srv.request("GET", "/greet/r", {"X-Request-Id": "client-req-7"})
+        line = access_lines(srv, 1)
+        got = (line[0].get("request_id"), line[0].get("trace_id")) if line else None
+        t.ok(got is not None and got[0] == "client-req-7" and re.fullmatch("[0-9a-f]{32}", got[1] or "")
+             and got[1] != "0" * 32, "with the client's X-Request-Id, a new trace has a random id", repr(got))
 
     with greettest.Server(args=["--log-format", "text"]) as srv:
         _, headers, _ = srv.request("GET", "/greet/t", {"traceparent": VALID})
