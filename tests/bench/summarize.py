@@ -29,6 +29,23 @@ import sys
 REFS = {'main': ['nginx', 'mhd', 'mhd-hdr'], 'log': ['nginx-log']}
 COLORS = {'greet': '#2b8cbe', 'mhd': '#7bccc4', 'mhd-hdr': '#41ae76', 'nginx': '#969696', 'flask': '#fc8d59',
           'greet-log': '#0868ac', 'nginx-log': '#636363'}
+# greet-alt-* and any other target not above: one each, in the order asked
+ALT_COLORS = ['#e6550d', '#756bb1', '#d6616b', '#8c6d31', '#e7ba52', '#636363']
+_alt_color = {}
+
+
+def color(target):
+    if target in COLORS:
+        return COLORS[target]
+    return _alt_color.setdefault(target, ALT_COLORS[len(_alt_color) % len(ALT_COLORS)])
+
+
+def gnuplot(script, what):
+    """Runs gnuplot on script; False (said on stderr) when it fails."""
+    r = subprocess.run(['gnuplot'], input=script, text=True, capture_output=True)
+    if r.returncode != 0:
+        print(f'gnuplot failed for {what}: {r.stderr.strip()}', file=sys.stderr)
+    return r.returncode == 0
 def load_rows(path):
     rows = []
     with open(path) as f:
@@ -385,7 +402,7 @@ def memconn_chart(mc, outdir):
             f.write(f'0\t{v["idle"] / 1024:.3f}\n' if v['idle'] else '')
             for c, r, *_ in v['steps']:
                 f.write(f'{c}\t{r / 1024:.3f}\n')
-        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "{COLORS.get(t, "#41ab5d")}" title "{t}"')
+        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "{color(t)}" title "{t}"')
     png = os.path.join(outdir, 'memconn.png')
     gp = f'''
 set terminal pngcairo size 900,520 font "DejaVu Sans,10"
@@ -399,11 +416,7 @@ set xrange [0:*]
 set yrange [0:*]
 plot {", ".join(plots)}
 '''
-    r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
-    if r.returncode != 0:
-        print(f'gnuplot failed for memconn: {r.stderr.strip()}', file=sys.stderr)
-        return None
-    return png
+    return png if gnuplot(gp, 'memconn') else None
 
 
 def rss_chart(stats, outdir, load):
@@ -427,7 +440,7 @@ def rss_chart(stats, outdir, load):
             for off, key in ((0, 'rss_end'), (1, 'rss_1s'), (2, 'rss_2s'), (5, 'rss_5s')):
                 if r[key] is not None:
                     out.write(f'{dur + off:.2f}\t{r[key] / 1024:.2f}\n')
-        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb "{COLORS.get(t, "#41ab5d")}" '
+        plots.append(f'"{dat}" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb "{color(t)}" '
                      f'title "{t}"')
     if not plots:
         return None
@@ -443,11 +456,7 @@ set key outside right top
 set yrange [0:*]
 plot {", ".join(plots)}
 '''
-    r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
-    if r.returncode != 0:
-        print(f'gnuplot failed for rss-{load}: {r.stderr.strip()}', file=sys.stderr)
-        return None
-    return png
+    return png if gnuplot(gp, f'rss-{load}') else None
 
 
 def startup(path):
@@ -487,7 +496,6 @@ def chart(stats, outdir):
         print('(gnuplot not found: no charts; apt-get install gnuplot-nox)', file=sys.stderr)
         return []
     made = []
-    colors = COLORS
     loads = sorted(order(r['load'] for r in stats.rows), key=load_key)
     for load in loads:
         dat = os.path.join(outdir, f'chart-{load}.dat')
@@ -506,7 +514,7 @@ def chart(stats, outdir):
                         if m is not None and ref != t:
                             parts.append(f'{m:.3f}x {ref}' if m < 0.1 else f'{m:.2f}x {ref}')
                     label2 = ', '.join(parts) if parts else 'reference'
-                    col = colors.get(t, '#41ab5d').lstrip('#')
+                    col = color(t).lstrip('#')
                     f.write(f'{n}\t"{t}"\t{med(rps):.0f}\t{min(rps):.0f}\t{max(rps):.0f}\t'
                             f'"{short(med(rps))}"\t"{label2}"\t{int(col, 16)}\n')
                     n += 1
@@ -533,11 +541,8 @@ plot "{dat}" using 1:3:8:xtic(2) with boxes lc rgb variable, \\
      "" using 1:5:6 with labels offset 0,2.0 font ",10", \\
      "" using 1:5:7 with labels offset 0,0.9 font ",8"
 '''
-        r = subprocess.run(['gnuplot'], input=gp, text=True, capture_output=True)
-        if r.returncode != 0:
-            print(f'gnuplot failed for {load}: {r.stderr.strip()}', file=sys.stderr)
-            continue
-        made.append(png)
+        if gnuplot(gp, load):
+            made.append(png)
     return made
 
 
