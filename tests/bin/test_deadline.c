@@ -74,6 +74,25 @@ Test(deadline, null_and_zero)
   cr_assert_str_eq(deadline_phase_name(DEADLINE_BODY), "body");
 }
 
+/* Opens n (>= 5) records on fresh socket pairs and puts the first five
+ * in the phases the tests watch: 0 new, 1 request line, 2 headers, 3
+ * being answered (no deadline), 4 answered and idle. */
+static void open_in_phases(struct deadline_table *t, int n, int sv[][2], struct deadline_conn *c[],
+                           const struct sockaddr *sa, socklen_t salen)
+{
+  for (int i = 0; i < n; i++) {
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+    c[i] = deadline_open(t, sv[i][0], sa, salen);
+    cr_assert_not_null(c[i]);
+  }
+  deadline_request_line(c[1]);
+  deadline_request_line(c[2]);
+  deadline_headers(c[2]);
+  deadline_clear(c[3]);
+  deadline_clear(c[4]);
+  deadline_next(c[4]);
+}
+
 Test(deadline, phases)
 {
   struct seen s = {PTHREAD_MUTEX_INITIALIZER};
@@ -83,20 +102,8 @@ Test(deadline, phases)
   struct deadline_conn *c[6];
 
   cr_assert_not_null(t);
-  for (int i = 0; i < 6; i++) {
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
-    c[i] = deadline_open(t, sv[i][0], (const struct sockaddr *)&sin, sizeof sin);
-    cr_assert_not_null(c[i]);
-  }
-  /* 0: new; 1: request line; 2: headers; 3: complete (no deadline);
-   * 4: complete, then answered (idle); 5: closed before its deadline */
-  deadline_request_line(c[1]);
-  deadline_request_line(c[2]);
-  deadline_headers(c[2]);
-  deadline_clear(c[3]);
-  deadline_clear(c[4]);
-  deadline_next(c[4]);
-  deadline_close(c[5]);
+  open_in_phases(t, 6, sv, c, (const struct sockaddr *)&sin, sizeof sin);
+  deadline_close(c[5]);        /* 5: closed before its deadline */
 
   sleep_ms(TIMEOUT_MS / 2);
   for (int i = 0; i < 6; i++)
@@ -138,18 +145,7 @@ Test(deadline, drain)
   struct deadline_conn *c[5];
 
   cr_assert_not_null(t);
-  for (int i = 0; i < 5; i++) {
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
-    c[i] = deadline_open(t, sv[i][0], NULL, 0);
-    cr_assert_not_null(c[i]);
-  }
-  /* 0: new; 1: request line; 2: headers; 3: being answered; 4: idle */
-  deadline_request_line(c[1]);
-  deadline_request_line(c[2]);
-  deadline_headers(c[2]);
-  deadline_clear(c[3]);
-  deadline_clear(c[4]);
-  deadline_next(c[4]);
+  open_in_phases(t, 5, sv, c, NULL, 0);
   sleep_ms(300);
   for (int i = 0; i < 5; i++)
     cr_assert_not(peer_sees_eof(sv[i][1]), "connection %d cut before the drain", i);
