@@ -59,6 +59,18 @@ def metric(srv, name):
     return float(m.group(1)) if m else None
 
 
+def sigterm_exit_time(srv, bound=6.0):
+    """Seconds from SIGTERM to the process's exit (bound when it has not
+    exited by then; srv.stop() then ends it)."""
+    t0 = time.monotonic()
+    srv.proc.send_signal(signal.SIGTERM)
+    try:
+        srv.proc.wait(bound)
+    except subprocess.TimeoutExpired:
+        pass
+    return time.monotonic() - t0
+
+
 def many_args(n):
     return b"GET /greet/a?" + b"&".join([b"a"] * n) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
@@ -132,13 +144,7 @@ def item2(t):
          "2: in flight is back to the scrape's own 1 after an overflowing request whose client "
          "closed first")
     t.eq(metric(srv, "http_connections_open"), 1.0, "2: open connections back to the scrape's own 1")
-    t0 = time.monotonic()
-    srv.proc.send_signal(signal.SIGTERM)
-    try:
-        srv.proc.wait(6)
-    except subprocess.TimeoutExpired:
-        pass
-    took = time.monotonic() - t0
+    took = sigterm_exit_time(srv)
     code = srv.stop()
     out = ht.server_output(srv)
     t.ok(code == 0 and took < 2.0 and "requests in flight" not in out,
@@ -296,13 +302,7 @@ def item9(t):
         time.sleep(0.5)
         t.eq(metric(srv, "http_requests_in_flight"), 1.0,
              "9: half-received requests are not in flight (only the scrape is)")
-        t0 = time.monotonic()
-        srv.proc.send_signal(signal.SIGTERM)
-        try:
-            srv.proc.wait(6)
-        except subprocess.TimeoutExpired:
-            pass
-        took = time.monotonic() - t0
+        took = sigterm_exit_time(srv)
         closed = 0
         for s in held:
             s.settimeout(0.5)
