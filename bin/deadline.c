@@ -12,18 +12,14 @@
  * never shut down a descriptor that has since been reused.
  */
 
-#define _GNU_SOURCE 1   /* pthread_condattr_setclock */
-
-#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "deadline.h"
+#include "ticker.h"
 #include "util.h"
 
 #define NSHARDS 32
@@ -51,10 +47,7 @@ struct deadline_table {
   void (*on_expired)(const struct deadline_expired *, void *);
   void *cls;
   atomic_int draining;            /* deadline_drain() was called */
-  pthread_t thread;
-  pthread_mutex_t run_lock;
-  pthread_cond_t run_cond;
-  int stopping;                   /* guarded by run_lock */
+  struct ticker *reaper;          /* calls reap() every tick_ns */
 };
 
 static void set_state(struct deadline_conn *c, uint64_t deadline_ns, enum deadline_phase phase)
@@ -92,36 +85,22 @@ static size_t reap_shard(struct deadline_table *t, struct shard *s, uint64_t now
   return n;
 }
 
-static void *reaper(void *arg)
+/* One tick of the reaper: every shard's overdue records, a batch at a
+ * time, with the callbacks run unlocked. */
+static void reap(void *arg)
 {
   struct deadline_table *t = arg;
   struct deadline_expired batch[BATCH];
-  struct timespec next;
+  uint64_t now = mono_coarse_ns();
 
-  pthread_mutex_lock(&t->run_lock);
-  while (!t->stopping) {
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    next.tv_nsec += (long)t->tick_ns;
-    next.tv_sec += next.tv_nsec / 1000000000L;
-    next.tv_nsec %= 1000000000L;
-    while (!t->stopping && pthread_cond_timedwait(&t->run_cond, &t->run_lock, &next) != ETIMEDOUT)
-      ;
-    if (t->stopping)
-      break;
-    pthread_mutex_unlock(&t->run_lock);
-    uint64_t now = mono_coarse_ns();
-    for (size_t i = 0; i < NSHARDS; i++) {
-      size_t n;
-      do {
-        n = reap_shard(t, &t->shards[i], now, batch);
-        for (size_t k = 0; k < n; k++)
-          t->on_expired(&batch[k], t->cls);
-      } while (n == BATCH);
-    }
-    pthread_mutex_lock(&t->run_lock);
+  for (size_t i = 0; i < NSHARDS; i++) {
+    size_t n;
+    do {
+      n = reap_shard(t, &t->shards[i], now, batch);
+      for (size_t k = 0; k < n; k++)
+        t->on_expired(&batch[k], t->cls);
+    } while (n == BATCH);
   }
-  pthread_mutex_unlock(&t->run_lock);
-  return NULL;
 }
 
 struct deadline_table *deadline_start(uint64_t timeout_ms,
@@ -129,9 +108,6 @@ struct deadline_table *deadline_start(uint64_t timeout_ms,
                                       void *cls)
 {
   struct deadline_table *t;
-  pthread_condattr_t ca;
-  sigset_t all, old;
-  int err;
 
   if (timeout_ms == 0 || on_expired == NULL)
     return NULL;
@@ -149,20 +125,7 @@ struct deadline_table *deadline_start(uint64_t timeout_ms,
   t->cls = cls;
   for (size_t i = 0; i < NSHARDS; i++)
     pthread_mutex_init(&t->shards[i].lock, NULL);
-  pthread_mutex_init(&t->run_lock, NULL);
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&t->run_cond, &ca);
-  pthread_condattr_destroy(&ca);
-
-  /* no signal is ever delivered to the reaper: main() waits for them */
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  err = pthread_create(&t->thread, NULL, reaper, t);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (err != 0) {
-    pthread_cond_destroy(&t->run_cond);
-    pthread_mutex_destroy(&t->run_lock);
+  if ((t->reaper = ticker_start(t->tick_ns, reap, t)) == NULL) {
     for (size_t i = 0; i < NSHARDS; i++)
       pthread_mutex_destroy(&t->shards[i].lock);
     free(t);
@@ -175,11 +138,7 @@ void deadline_stop(struct deadline_table *t)
 {
   if (t == NULL)
     return;
-  pthread_mutex_lock(&t->run_lock);
-  t->stopping = 1;
-  pthread_cond_signal(&t->run_cond);
-  pthread_mutex_unlock(&t->run_lock);
-  pthread_join(t->thread, NULL);
+  ticker_stop(t->reaper);
   for (size_t i = 0; i < NSHARDS; i++) {
     struct deadline_conn *c = t->shards[i].head;
     while (c != NULL) {
@@ -189,8 +148,6 @@ void deadline_stop(struct deadline_table *t)
     }
     pthread_mutex_destroy(&t->shards[i].lock);
   }
-  pthread_cond_destroy(&t->run_cond);
-  pthread_mutex_destroy(&t->run_lock);
   free(t);
 }
 

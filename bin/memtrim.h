@@ -5,10 +5,10 @@
  *
  * libmicrohttpd mallocs each connection's memory pool (--connection-memory,
  * 8 KiB by default) and frees it when the connection closes.  glibc keeps
- * freed chunks inside its heap, and with one arena (main.c) a storm of
- * 10,000 connections left RSS at 92 MiB for good, where malloc_trim(0)
- * brings it back to 6 MiB.  Trimming on the request path would stall
- * every thread on the arena lock; here it happens off it, bounded: at
+ * freed chunks inside its arenas (main.c), and a storm of 10,000
+ * connections left RSS at 92 MiB for good, where malloc_trim(0) brings it
+ * back to 6 MiB.  Trimming on the request path would stall the workers on
+ * the arena locks; here it happens off it, bounded: at
  * most once a second, and only when the open connections have fallen by
  * MEMTRIM_FALL since their last high mark.
  */
