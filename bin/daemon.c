@@ -10,8 +10,8 @@
  * a hash of their addresses.  libmicrohttpd's own thread pool shares one
  * listening socket among its threads, and whichever wakes first takes the
  * connections waiting: measured with two threads and 50 connections, the
- * busier thread did a median 65% of the work and sometimes all of it,
- * against 53% (at most 58%) with SO_REUSEPORT (docs/performance.md,
+ * busier thread did a median 63% of the work and in 4 of 20 starts all
+ * of it, against 54% (at most 60%) with SO_REUSEPORT (docs/performance.md,
  * "Threads").  A socket passed by the service manager is one socket: the
  * thread pool serves it.
  */

@@ -8,7 +8,7 @@ must not change.
    and IPv6 loopback; every request on every one of CONNS keep-alive
    connections is answered 200 with its own greeting.
 2. The work is spread: while requests go round the connections, every
-   worker thread spends at least MIN_SHARE of the workers' CPU time (from
+   worker thread spends at least MIN_SHARE x 2/N of the workers' CPU time (from
    /proc/PID/task/TID/schedstat, in ns).  With libmicrohttpd's thread
    pool, one shared socket, the first worker to wake took the waiting
    connections: the busier of two did a median 65% of the work and
